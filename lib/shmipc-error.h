@@ -1,0 +1,73 @@
+/* shmipc-error.h - the SHMIPC_ERROR domain
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef SHMIPC_ERROR_H
+#define SHMIPC_ERROR_H
+
+#if !defined (__SHMIPC_H_INSIDE__) && !defined (SHMIPC_COMPILATION)
+#error "Only <shmipc.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include <shmipc-macros.h>
+
+G_BEGIN_DECLS
+
+/**
+ * SHMIPC_ERROR:
+ *
+ * Error domain of libshmipc. Errors in this domain are from the
+ * #ShmipcError enumeration.
+ */
+#define SHMIPC_ERROR (shmipc_error_quark ())
+
+/**
+ * ShmipcError:
+ * @SHMIPC_ERROR_FAILED: a failure no other code describes
+ * @SHMIPC_ERROR_NOT_FOUND: the object does not exist
+ * @SHMIPC_ERROR_EXISTS: the object exists and exclusive creation was asked
+ * @SHMIPC_ERROR_PERMISSION_DENIED: the caller may not access the object
+ * @SHMIPC_ERROR_INVALID_NAME: the name is empty, contains an interior '/',
+ *   is "." or "..", or is longer than %SHMIPC_NAME_MAX
+ * @SHMIPC_ERROR_INVALID_ARGUMENT: an argument is out of range or malformed
+ * @SHMIPC_ERROR_NO_SPACE: the system cannot hold an object of that size
+ * @SHMIPC_ERROR_TOO_LARGE: data or a size does not fit the object or a limit
+ * @SHMIPC_ERROR_UNSUPPORTED: the backend or platform cannot do this
+ * @SHMIPC_ERROR_TIMED_OUT: a wait ran out of time
+ * @SHMIPC_ERROR_BUSY: another process holds the role asked for
+ * @SHMIPC_ERROR_PEER_DIED: the process at the other end has gone
+ * @SHMIPC_ERROR_CORRUPT: the object's contents fail validation
+ *
+ * Error codes of the %SHMIPC_ERROR domain. Values are never renumbered;
+ * new codes are only appended. Messages name the object and the failed
+ * call, and keep the text of the system error where there is one.
+ */
+typedef enum {
+  SHMIPC_ERROR_FAILED = 0,
+  SHMIPC_ERROR_NOT_FOUND = 1,
+  SHMIPC_ERROR_EXISTS = 2,
+  SHMIPC_ERROR_PERMISSION_DENIED = 3,
+  SHMIPC_ERROR_INVALID_NAME = 4,
+  SHMIPC_ERROR_INVALID_ARGUMENT = 5,
+  SHMIPC_ERROR_NO_SPACE = 6,
+  SHMIPC_ERROR_TOO_LARGE = 7,
+  SHMIPC_ERROR_UNSUPPORTED = 8,
+  SHMIPC_ERROR_TIMED_OUT = 9,
+  SHMIPC_ERROR_BUSY = 10,
+  SHMIPC_ERROR_PEER_DIED = 11,
+  SHMIPC_ERROR_CORRUPT = 12,
+} ShmipcError;
+
+SHMIPC_PUBLIC
+GQuark      shmipc_error_quark           (void);
+
+SHMIPC_PUBLIC
+ShmipcError shmipc_error_from_errno      (int           err_no);
+SHMIPC_PUBLIC
+int         shmipc_error_get_errno       (const GError *error);
+
+G_END_DECLS
+
+#endif /* SHMIPC_ERROR_H */

@@ -1,0 +1,554 @@
+/* shmipc-segment.c - named shared-memory segments, backend independent
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "shmipc-backend-private.h"
+
+static ShmipcSegment *
+segment_new (const ShmipcBackendOps *ops)
+{
+  ShmipcSegment *segment = g_new0 (ShmipcSegment, 1);
+
+  segment->ops = ops;
+  segment->fd = -1;
+  segment->shmid = -1;
+  return segment;
+}
+
+static const ShmipcBackendOps *
+backend_ops (ShmipcBackend backend)
+{
+  switch (backend)
+    {
+#ifdef HAVE_POSIX_SHM
+    case SHMIPC_BACKEND_POSIX:
+      return &_shmipc_posix_ops;
+#endif
+    case SHMIPC_BACKEND_SYSV:
+      return &_shmipc_sysv_ops;
+    case SHMIPC_BACKEND_AUTO:
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * shmipc_backend_is_available:
+ * @backend: a #ShmipcBackend
+ *
+ * Tells whether @backend is built into this library and offered by the
+ * running system. %SHMIPC_BACKEND_AUTO is available when either is.
+ *
+ * Returns: %TRUE when @backend can be used.
+ */
+gboolean
+shmipc_backend_is_available (ShmipcBackend backend)
+{
+  const ShmipcBackendOps *ops;
+
+  if (backend == SHMIPC_BACKEND_AUTO)
+    return shmipc_backend_is_available (SHMIPC_BACKEND_POSIX) ||
+           shmipc_backend_is_available (SHMIPC_BACKEND_SYSV);
+  ops = backend_ops (backend);
+  return ops != NULL && ops->available ();
+}
+
+/**
+ * shmipc_backend_default:
+ *
+ * The backend %SHMIPC_BACKEND_AUTO stands for: the one named by the
+ * environment variable SHMIPC_BACKEND when it is set to "posix" or "sysv",
+ * otherwise %SHMIPC_BACKEND_AUTO itself (POSIX, falling back to SysV).
+ * An unparsable SHMIPC_BACKEND makes shmipc_segment_open() fail; here it
+ * reads as %SHMIPC_BACKEND_AUTO.
+ *
+ * Returns: the default backend.
+ */
+ShmipcBackend
+shmipc_backend_default (void)
+{
+  const gchar *env = g_getenv ("SHMIPC_BACKEND");
+  ShmipcBackend backend = SHMIPC_BACKEND_AUTO;
+
+  if (env != NULL && *env != '\0')
+    shmipc_backend_from_string (env, &backend, NULL);
+  return backend;
+}
+
+/* Turns AUTO into the environment's choice, and refuses backends that
+ * were not built. AUTO may remain AUTO (try POSIX, then SysV). */
+static gboolean
+resolve_backend (ShmipcBackend   requested,
+                 ShmipcBackend  *resolved,
+                 GError        **error)
+{
+  if (requested == SHMIPC_BACKEND_AUTO)
+    {
+      const gchar *env = g_getenv ("SHMIPC_BACKEND");
+      GError *local_error = NULL;
+
+      if (env != NULL && *env != '\0' &&
+          !shmipc_backend_from_string (env, &requested, &local_error))
+        {
+          g_propagate_prefixed_error (error, local_error, "SHMIPC_BACKEND: ");
+          return FALSE;
+        }
+    }
+
+  if (requested != SHMIPC_BACKEND_AUTO && backend_ops (requested) == NULL)
+    {
+      if (requested == SHMIPC_BACKEND_POSIX || requested == SHMIPC_BACKEND_SYSV)
+        g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
+                     "The %s backend is not built into this libshmipc",
+                     shmipc_backend_to_string (requested));
+      else
+        g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                     "Unknown backend %d", (int) requested);
+      return FALSE;
+    }
+
+  *resolved = requested;
+  return TRUE;
+}
+
+static gboolean
+check_open_arguments (ShmipcOpenFlags   flags,
+                      gsize             size,
+                      guint             mode,
+                      const gchar      *what,
+                      GError          **error)
+{
+  const ShmipcOpenFlags known = SHMIPC_OPEN_CREATE | SHMIPC_OPEN_EXCLUSIVE |
+                                SHMIPC_OPEN_READ_ONLY | SHMIPC_OPEN_RESIZE;
+  const char *problem = NULL;
+
+  if ((flags & ~known) != 0)
+    problem = "unknown open flags";
+  else if ((flags & SHMIPC_OPEN_EXCLUSIVE) && !(flags & SHMIPC_OPEN_CREATE))
+    problem = "exclusive needs create";
+  else if ((flags & SHMIPC_OPEN_READ_ONLY) &&
+           (flags & (SHMIPC_OPEN_CREATE | SHMIPC_OPEN_RESIZE)))
+    problem = "a read-only segment cannot be created or resized";
+  else if ((flags & SHMIPC_OPEN_CREATE) && size == 0)
+    problem = "creating an object needs a size greater than 0";
+  else if (mode > 07777 || (mode & ~0777u) != 0)
+    problem = "the mode may only hold permission bits (0777)";
+  else if (size > (gsize) G_MAXINT64)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TOO_LARGE,
+                   "Cannot open %s: size %" G_GSIZE_FORMAT " is too large",
+                   what, size);
+      return FALSE;
+    }
+
+  if (problem != NULL)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot open %s: %s", what, problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ShmipcSegment *
+open_with (const ShmipcBackendOps *ops,
+           const gchar            *canonical,
+           ShmipcOpenFlags         flags,
+           gsize                   size,
+           guint                   mode,
+           GError                **error)
+{
+  ShmipcSegment *segment = segment_new (ops);
+
+  segment->name = g_strdup (canonical);
+  segment->key = shmipc_name_to_key (canonical);
+  segment->read_only = (flags & SHMIPC_OPEN_READ_ONLY) != 0;
+
+  if (!ops->open (segment, flags, size, mode, error))
+    {
+      g_free (segment->name);
+      g_free (segment);
+      return NULL;
+    }
+  return segment;
+}
+
+/**
+ * shmipc_segment_open:
+ * @name: the object's name; "name" and "/name" are the same object
+ * @flags: #ShmipcOpenFlags
+ * @size: the size of a new object; with %SHMIPC_OPEN_RESIZE, the size an
+ *   existing smaller object grows to; otherwise ignored (0 is fine)
+ * @mode: permission bits of a new object, applied exactly whatever the
+ *   umask (pass %SHMIPC_DEFAULT_MODE when you have no preference)
+ * @backend: the backend; %SHMIPC_BACKEND_AUTO follows SHMIPC_BACKEND, else
+ *   uses POSIX and falls back to SysV when POSIX shared memory is
+ *   unavailable
+ * @error: return location for a #GError, or %NULL
+ *
+ * Opens, and with %SHMIPC_OPEN_CREATE creates, a named shared-memory
+ * object and maps it. The name is checked before any system call. An
+ * existing object is never shrunk: it is mapped at its own size, and
+ * grown to @size only with %SHMIPC_OPEN_RESIZE. Space for a new or grown
+ * object is reserved at once, so that a size the system cannot hold fails
+ * here with %SHMIPC_ERROR_NO_SPACE rather than with SIGBUS on first use.
+ *
+ * Returns: (transfer full): a new #ShmipcSegment, or %NULL on error.
+ */
+ShmipcSegment *
+shmipc_segment_open (const gchar      *name,
+                     ShmipcOpenFlags   flags,
+                     gsize             size,
+                     guint             mode,
+                     ShmipcBackend     backend,
+                     GError          **error)
+{
+  g_autofree gchar *canonical = NULL;
+  g_autofree gchar *what = NULL;
+  const ShmipcBackendOps *posix_ops;
+  ShmipcSegment *segment;
+  GError *local_error = NULL;
+
+  canonical = shmipc_name_normalize (name, error);
+  if (canonical == NULL)
+    return NULL;
+  what = g_strdup_printf ("\"%s\"", canonical);
+  if (!check_open_arguments (flags, size, mode, what, error))
+    return NULL;
+  if (!resolve_backend (backend, &backend, error))
+    return NULL;
+
+  if (backend != SHMIPC_BACKEND_AUTO)
+    return open_with (backend_ops (backend), canonical, flags, size, mode, error);
+
+  /* auto: POSIX where the system offers it, SysV otherwise. */
+  posix_ops = backend_ops (SHMIPC_BACKEND_POSIX);
+  if (posix_ops == NULL || !posix_ops->available ())
+    return open_with (&_shmipc_sysv_ops, canonical, flags, size, mode, error);
+
+  segment = open_with (posix_ops, canonical, flags, size, mode, &local_error);
+  if (segment != NULL)
+    return segment;
+  if (!posix_ops->unavailable_error (local_error))
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  g_debug ("POSIX shared memory unavailable (%s); using SysV", local_error->message);
+  g_clear_error (&local_error);
+  return open_with (&_shmipc_sysv_ops, canonical, flags, size, mode, error);
+}
+
+/**
+ * shmipc_segment_open_key:
+ * @key: a SysV IPC key (not IPC_PRIVATE)
+ * @flags: #ShmipcOpenFlags, as for shmipc_segment_open()
+ * @size: as for shmipc_segment_open()
+ * @mode: as for shmipc_segment_open()
+ * @error: return location for a #GError, or %NULL
+ *
+ * Opens the SysV segment with key @key, such as one made by another
+ * program with ipcmk(1). The segment's name is "key 0xKKKKKKKK".
+ *
+ * Returns: (transfer full): a new #ShmipcSegment, or %NULL on error.
+ */
+ShmipcSegment *
+shmipc_segment_open_key (gint32            key,
+                         ShmipcOpenFlags   flags,
+                         gsize             size,
+                         guint             mode,
+                         GError          **error)
+{
+  ShmipcSegment *segment;
+  g_autofree gchar *what = g_strdup_printf ("key 0x%08x", (guint32) key);
+
+  if (key == 0)
+    {
+      g_set_error_literal (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                           "Key 0 is IPC_PRIVATE and names no segment");
+      return NULL;
+    }
+  if (!check_open_arguments (flags, size, mode, what, error))
+    return NULL;
+
+  segment = segment_new (&_shmipc_sysv_ops);
+  segment->name = g_steal_pointer (&what);
+  segment->key = key;
+  segment->by_key = TRUE;
+  segment->read_only = (flags & SHMIPC_OPEN_READ_ONLY) != 0;
+  if (!segment->ops->open (segment, flags, size, mode, error))
+    {
+      g_free (segment->name);
+      g_free (segment);
+      return NULL;
+    }
+  return segment;
+}
+
+/**
+ * shmipc_segment_free:
+ * @segment: (nullable): a #ShmipcSegment
+ *
+ * Unmaps and closes @segment. The object itself stays (see
+ * shmipc_segment_unlink()).
+ */
+void
+shmipc_segment_free (ShmipcSegment *segment)
+{
+  if (segment == NULL)
+    return;
+  segment->ops->close (segment);
+  g_free (segment->name);
+  g_free (segment);
+}
+
+/**
+ * shmipc_segment_get_data:
+ * @segment: a #ShmipcSegment
+ *
+ * Returns: (transfer none): the start of the mapping; %NULL for an empty
+ * object.
+ */
+gpointer
+shmipc_segment_get_data (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, NULL);
+  return segment->data;
+}
+
+/**
+ * shmipc_segment_get_size:
+ * @segment: a #ShmipcSegment
+ *
+ * Returns: the size of the mapping in bytes.
+ */
+gsize
+shmipc_segment_get_size (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, 0);
+  return segment->size;
+}
+
+/**
+ * shmipc_segment_get_name:
+ * @segment: a #ShmipcSegment
+ *
+ * Returns: (transfer none): the canonical name ("/name"), or
+ * "key 0xKKKKKKKK" for a segment opened by key.
+ */
+const gchar *
+shmipc_segment_get_name (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, NULL);
+  return segment->name;
+}
+
+/**
+ * shmipc_segment_get_backend:
+ * @segment: a #ShmipcSegment
+ *
+ * Returns: the backend actually used (never %SHMIPC_BACKEND_AUTO).
+ */
+ShmipcBackend
+shmipc_segment_get_backend (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, SHMIPC_BACKEND_AUTO);
+  return segment->ops->backend;
+}
+
+/**
+ * shmipc_segment_get_created:
+ * @segment: a #ShmipcSegment
+ *
+ * Returns: %TRUE when opening @segment created the object.
+ */
+gboolean
+shmipc_segment_get_created (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, FALSE);
+  return segment->created;
+}
+
+/**
+ * shmipc_segment_is_read_only:
+ * @segment: a #ShmipcSegment
+ *
+ * Returns: %TRUE when @segment is mapped read-only.
+ */
+gboolean
+shmipc_segment_is_read_only (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, FALSE);
+  return segment->read_only;
+}
+
+/**
+ * shmipc_segment_get_key:
+ * @segment: a #ShmipcSegment
+ *
+ * Returns: the SysV key of a SysV segment, 0 for a POSIX one.
+ */
+gint32
+shmipc_segment_get_key (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, 0);
+  return segment->ops->backend == SHMIPC_BACKEND_SYSV ? segment->key : 0;
+}
+
+/**
+ * shmipc_segment_stat:
+ * @segment: a #ShmipcSegment
+ * @stat_out: (out caller-allocates): where to store the metadata
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads the object's current metadata from the system.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+shmipc_segment_stat (ShmipcSegment  *segment,
+                     ShmipcStat     *stat_out,
+                     GError        **error)
+{
+  g_return_val_if_fail (segment != NULL, FALSE);
+  g_return_val_if_fail (stat_out != NULL, FALSE);
+
+  memset (stat_out, 0, sizeof *stat_out);
+  stat_out->backend = segment->ops->backend;
+  stat_out->id = -1;
+  return segment->ops->stat (segment, stat_out, error);
+}
+
+/**
+ * shmipc_segment_set_mode:
+ * @segment: a #ShmipcSegment
+ * @mode: permission bits (0777 mask), applied exactly
+ * @error: return location for a #GError, or %NULL
+ *
+ * Changes the object's permission bits.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+shmipc_segment_set_mode (ShmipcSegment  *segment,
+                         guint           mode,
+                         GError        **error)
+{
+  g_return_val_if_fail (segment != NULL, FALSE);
+
+  if ((mode & ~0777u) != 0)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot change the mode of \"%s\": mode %o has bits outside 0777",
+                   segment->name, mode);
+      return FALSE;
+    }
+  return segment->ops->set_mode (segment, mode, error);
+}
+
+/**
+ * shmipc_segment_unlink:
+ * @segment: a #ShmipcSegment
+ * @error: return location for a #GError, or %NULL
+ *
+ * Removes the object @segment was opened on (shm_unlink() for POSIX,
+ * IPC_RMID for SysV). The mapping stays valid until
+ * shmipc_segment_free(); the name may then be reused.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+shmipc_segment_unlink (ShmipcSegment  *segment,
+                       GError        **error)
+{
+  g_return_val_if_fail (segment != NULL, FALSE);
+  return segment->ops->unlink (segment, error);
+}
+
+/* Runs @func on an unmapped handle to @name (stat and unlink by name). */
+static gboolean
+with_named_handle (const gchar   *name,
+                   ShmipcBackend  backend,
+                   gboolean     (*func) (ShmipcSegment *, gpointer, GError **),
+                   gpointer       user_data,
+                   GError       **error)
+{
+  g_autofree gchar *canonical = shmipc_name_normalize (name, error);
+  const ShmipcBackendOps *ops;
+  ShmipcSegment *segment;
+  gboolean ok;
+
+  if (canonical == NULL || !resolve_backend (backend, &backend, error))
+    return FALSE;
+  if (backend == SHMIPC_BACKEND_AUTO)
+    backend = shmipc_backend_is_available (SHMIPC_BACKEND_POSIX) ?
+              SHMIPC_BACKEND_POSIX : SHMIPC_BACKEND_SYSV;
+  ops = backend_ops (backend);
+
+  segment = segment_new (ops);
+  segment->name = g_steal_pointer (&canonical);
+  segment->key = shmipc_name_to_key (segment->name);
+  segment->read_only = TRUE;
+  ok = func (segment, user_data, error);
+  shmipc_segment_free (segment);
+  return ok;
+}
+
+static gboolean
+unlink_handle (ShmipcSegment *segment,
+               gpointer       user_data,
+               GError       **error)
+{
+  return segment->ops->unlink (segment, error);
+}
+
+static gboolean
+stat_handle (ShmipcSegment *segment,
+             gpointer       user_data,
+             GError       **error)
+{
+  return shmipc_segment_stat (segment, user_data, error);
+}
+
+/**
+ * shmipc_unlink:
+ * @name: the object's name
+ * @backend: the backend, as for shmipc_segment_open()
+ * @error: return location for a #GError, or %NULL
+ *
+ * Removes a named object without mapping it.
+ *
+ * Returns: %TRUE on success; %SHMIPC_ERROR_NOT_FOUND when there is no
+ * such object.
+ */
+gboolean
+shmipc_unlink (const gchar    *name,
+               ShmipcBackend   backend,
+               GError        **error)
+{
+  return with_named_handle (name, backend, unlink_handle, NULL, error);
+}
+
+/**
+ * shmipc_stat:
+ * @name: the object's name
+ * @backend: the backend, as for shmipc_segment_open()
+ * @stat_out: (out caller-allocates): where to store the metadata
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads a named object's metadata without mapping it.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+shmipc_stat (const gchar    *name,
+             ShmipcBackend   backend,
+             ShmipcStat     *stat_out,
+             GError        **error)
+{
+  return with_named_handle (name, backend, stat_handle, stat_out, error);
+}

@@ -1,0 +1,207 @@
+/* shmipc-sysv.c - the SysV backend: shmget() and shmat()
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include "shmipc-backend-private.h"
+
+static gboolean
+sysv_available (void)
+{
+  return TRUE;
+}
+
+static gboolean
+sysv_unavailable_error (const GError *error)
+{
+  return shmipc_error_get_errno (error) == ENOSYS;
+}
+
+/* Finds the segment of segment->key without creating it. */
+static gboolean
+lookup (ShmipcSegment  *segment,
+        GError        **error)
+{
+  if (segment->shmid >= 0)
+    return TRUE;
+  segment->shmid = shmget ((key_t) segment->key, 0, 0);
+  if (segment->shmid < 0)
+    {
+      int err = errno;
+      _shmipc_set_error_errno (error, err, "shmget(\"%s\", key 0x%08x) failed",
+                               segment->name, (guint32) segment->key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+ipc_stat (ShmipcSegment    *segment,
+          struct shmid_ds  *ds,
+          GError          **error)
+{
+  if (shmctl (segment->shmid, IPC_STAT, ds) != 0)
+    {
+      int err = errno;
+      _shmipc_set_error_errno (error, err, "shmctl(\"%s\", IPC_STAT) failed",
+                               segment->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sysv_set_mode (ShmipcSegment  *segment,
+               guint           mode,
+               GError        **error)
+{
+  struct shmid_ds ds;
+
+  if (!lookup (segment, error) || !ipc_stat (segment, &ds, error))
+    return FALSE;
+  ds.shm_perm.mode = (ds.shm_perm.mode & ~0777u) | mode;
+  if (shmctl (segment->shmid, IPC_SET, &ds) != 0)
+    {
+      int err = errno;
+      _shmipc_set_error_errno (error, err, "shmctl(\"%s\", IPC_SET, %04o) failed",
+                               segment->name, mode);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sysv_unlink (ShmipcSegment  *segment,
+             GError        **error)
+{
+  if (!lookup (segment, error))
+    return FALSE;
+  if (shmctl (segment->shmid, IPC_RMID, NULL) != 0)
+    {
+      int err = errno;
+      _shmipc_set_error_errno (error, err, "shmctl(\"%s\", IPC_RMID) failed",
+                               segment->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sysv_open (ShmipcSegment   *segment,
+           ShmipcOpenFlags  flags,
+           gsize            size,
+           guint            mode,
+           GError         **error)
+{
+  struct shmid_ds ds;
+  void *data;
+  int err;
+
+  segment->shmid = -1;
+  if (flags & SHMIPC_OPEN_CREATE)
+    {
+      segment->shmid = shmget ((key_t) segment->key, size, IPC_CREAT | IPC_EXCL | mode);
+      if (segment->shmid >= 0)
+        segment->created = TRUE;
+      else if (errno != EEXIST || (flags & SHMIPC_OPEN_EXCLUSIVE))
+        {
+          err = errno;
+          _shmipc_set_error_errno (error, err,
+                                   "shmget(\"%s\", key 0x%08x, %" G_GSIZE_FORMAT " bytes) failed",
+                                   segment->name, (guint32) segment->key, size);
+          return FALSE;
+        }
+    }
+  if (segment->shmid < 0 && !lookup (segment, error))
+    return FALSE;
+
+  /* SysV ignores the umask, but the mode is set again so that it is
+   * exact on every platform. */
+  if (segment->created && !sysv_set_mode (segment, mode, error))
+    goto fail;
+
+  if (!ipc_stat (segment, &ds, error))
+    goto fail;
+  segment->size = ds.shm_segsz;
+  if (!segment->created && (flags & SHMIPC_OPEN_RESIZE) && size > segment->size)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
+                   "Cannot grow \"%s\" from %" G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT
+                   " bytes: SysV segments have a fixed size",
+                   segment->name, segment->size, size);
+      goto fail;
+    }
+
+  data = shmat (segment->shmid, NULL, (flags & SHMIPC_OPEN_READ_ONLY) ? SHM_RDONLY : 0);
+  if (data == (void *) -1)
+    {
+      err = errno;
+      _shmipc_set_error_errno (error, err, "shmat(\"%s\", key 0x%08x) failed",
+                               segment->name, (guint32) segment->key);
+      goto fail;
+    }
+  segment->data = data;
+  return TRUE;
+
+fail:
+  if (segment->created)
+    shmctl (segment->shmid, IPC_RMID, NULL);
+  segment->shmid = -1;
+  segment->created = FALSE;
+  return FALSE;
+}
+
+static void
+sysv_close (ShmipcSegment *segment)
+{
+  if (segment->data != NULL)
+    shmdt (segment->data);
+  segment->data = NULL;
+  segment->shmid = -1;
+}
+
+static gboolean
+sysv_stat (ShmipcSegment  *segment,
+           ShmipcStat     *stat_out,
+           GError        **error)
+{
+  struct shmid_ds ds;
+
+  if (!lookup (segment, error) || !ipc_stat (segment, &ds, error))
+    return FALSE;
+
+  stat_out->size = ds.shm_segsz;
+  stat_out->mode = ds.shm_perm.mode & 0777;
+  stat_out->uid = ds.shm_perm.uid;
+  stat_out->gid = ds.shm_perm.gid;
+  stat_out->atime = ds.shm_atime;
+  stat_out->mtime = ds.shm_dtime;
+  stat_out->ctime = ds.shm_ctime;
+#ifdef __linux__
+  stat_out->key = (gint32) ds.shm_perm.__key;
+#else
+  stat_out->key = segment->key;
+#endif
+  stat_out->id = segment->shmid;
+  stat_out->nattch = ds.shm_nattch;
+  stat_out->cpid = ds.shm_cpid;
+  stat_out->lpid = ds.shm_lpid;
+  return TRUE;
+}
+
+const ShmipcBackendOps _shmipc_sysv_ops = {
+  .backend = SHMIPC_BACKEND_SYSV,
+  .name = "sysv",
+  .available = sysv_available,
+  .unavailable_error = sysv_unavailable_error,
+  .open = sysv_open,
+  .close = sysv_close,
+  .stat = sysv_stat,
+  .set_mode = sysv_set_mode,
+  .unlink = sysv_unlink,
+};
