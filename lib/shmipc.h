@@ -13,6 +13,7 @@
 #include <shmipc-error.h>
 #include <shmipc-segment.h>
 #include <shmipc-util.h>
+#include <shmipc-format.h>
 
 #undef __SHMIPC_H_INSIDE__
 
