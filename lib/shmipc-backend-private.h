@@ -23,6 +23,9 @@ struct _ShmipcSegment {
   gint32 key;           /* SysV only */
   int fd;               /* POSIX only, -1 otherwise */
   int shmid;            /* SysV only, -1 otherwise */
+  gboolean owner_known; /* SysV only: owner ids read when opened */
+  guint32 owner_uid;
+  guint32 owner_gid;
 };
 
 /* What one backend provides. The segment code only calls through these,

@@ -191,12 +191,6 @@ posix_stat (ShmipcSegment  *segment,
     rc = fstat (segment->fd, &st);
   else
     {
-#ifdef __linux__
-      /* By name, without needing read permission on the object. */
-      g_autofree gchar *path = g_strconcat (SHMIPC_POSIX_SHM_DIR, segment->name, NULL);
-
-      rc = stat (path, &st);
-#else
       int fd = shm_open (segment->name, O_RDONLY, 0);
 
       rc = fd < 0 ? -1 : fstat (fd, &st);
@@ -205,6 +199,14 @@ posix_stat (ShmipcSegment  *segment,
           int saved = errno;
           close (fd);
           errno = saved;
+        }
+#ifdef __linux__
+      /* Metadata does not need read permission: look at the file. */
+      else if (errno == EACCES)
+        {
+          g_autofree gchar *path = g_strconcat (SHMIPC_POSIX_SHM_DIR, segment->name, NULL);
+
+          rc = stat (path, &st);
         }
 #endif
     }

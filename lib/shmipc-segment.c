@@ -482,18 +482,33 @@ with_named_handle (const gchar   *name,
   ShmipcSegment *segment;
   gboolean ok;
 
+  GError *local_error = NULL;
+  gboolean fall_back = FALSE;
+
   if (canonical == NULL || !resolve_backend (backend, &backend, error))
     return FALSE;
   if (backend == SHMIPC_BACKEND_AUTO)
-    backend = shmipc_backend_is_available (SHMIPC_BACKEND_POSIX) ?
-              SHMIPC_BACKEND_POSIX : SHMIPC_BACKEND_SYSV;
+    {
+      fall_back = shmipc_backend_is_available (SHMIPC_BACKEND_POSIX);
+      backend = fall_back ? SHMIPC_BACKEND_POSIX : SHMIPC_BACKEND_SYSV;
+    }
   ops = backend_ops (backend);
 
   segment = segment_new (ops);
   segment->name = g_steal_pointer (&canonical);
   segment->key = shmipc_name_to_key (segment->name);
   segment->read_only = TRUE;
-  ok = func (segment, user_data, error);
+  ok = func (segment, user_data, &local_error);
+  /* As in shmipc_segment_open(): auto means SysV where POSIX shared
+   * memory turns out not to work. */
+  if (!ok && fall_back && ops->unavailable_error (local_error))
+    {
+      g_clear_error (&local_error);
+      segment->ops = &_shmipc_sysv_ops;
+      ok = func (segment, user_data, &local_error);
+    }
+  if (!ok)
+    g_propagate_error (error, local_error);
   shmipc_segment_free (segment);
   return ok;
 }

@@ -62,8 +62,19 @@ sysv_set_mode (ShmipcSegment  *segment,
 {
   struct shmid_ds ds;
 
-  if (!lookup (segment, error) || !ipc_stat (segment, &ds, error))
+  if (!lookup (segment, error))
     return FALSE;
+  if (shmctl (segment->shmid, IPC_STAT, &ds) != 0)
+    {
+      /* IPC_STAT needs read permission, even for the owner, but IPC_SET
+       * does not: with the ids seen when the segment was opened, the
+       * owner can still change a mode that locked it out (mode 0). */
+      if (errno != EACCES || !segment->owner_known)
+        return ipc_stat (segment, &ds, error);
+      memset (&ds, 0, sizeof ds);
+      ds.shm_perm.uid = segment->owner_uid;
+      ds.shm_perm.gid = segment->owner_gid;
+    }
   ds.shm_perm.mode = (ds.shm_perm.mode & ~0777u) | mode;
   if (shmctl (segment->shmid, IPC_SET, &ds) != 0)
     {
@@ -105,7 +116,9 @@ sysv_open (ShmipcSegment   *segment,
   segment->shmid = -1;
   if (flags & SHMIPC_OPEN_CREATE)
     {
-      segment->shmid = shmget ((key_t) segment->key, size, IPC_CREAT | IPC_EXCL | mode);
+      /* Owner read/write until the exact mode is set below: IPC_STAT and
+       * shmat() need them, even for the creator. */
+      segment->shmid = shmget ((key_t) segment->key, size, IPC_CREAT | IPC_EXCL | mode | 0600);
       if (segment->shmid >= 0)
         segment->created = TRUE;
       else if (errno != EEXIST || (flags & SHMIPC_OPEN_EXCLUSIVE))
@@ -120,14 +133,12 @@ sysv_open (ShmipcSegment   *segment,
   if (segment->shmid < 0 && !lookup (segment, error))
     return FALSE;
 
-  /* SysV ignores the umask, but the mode is set again so that it is
-   * exact on every platform. */
-  if (segment->created && !sysv_set_mode (segment, mode, error))
-    goto fail;
-
   if (!ipc_stat (segment, &ds, error))
     goto fail;
   segment->size = ds.shm_segsz;
+  segment->owner_uid = ds.shm_perm.uid;
+  segment->owner_gid = ds.shm_perm.gid;
+  segment->owner_known = TRUE;
   if (!segment->created && (flags & SHMIPC_OPEN_RESIZE) && size > segment->size)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
@@ -146,6 +157,15 @@ sysv_open (ShmipcSegment   *segment,
       goto fail;
     }
   segment->data = data;
+
+  /* Now that we are attached, the exact mode (possibly without owner
+   * access) can be applied. */
+  if (segment->created && !sysv_set_mode (segment, mode, error))
+    {
+      shmdt (segment->data);
+      segment->data = NULL;
+      goto fail;
+    }
   return TRUE;
 
 fail:

@@ -6,6 +6,7 @@
 #ifndef CHECK_COMMON_H
 #define CHECK_COMMON_H
 
+#include <stdio.h>
 #include <check.h>
 #include <shmipc.h>
 
@@ -21,12 +22,12 @@ void test_remove (const char *name, ShmipcBackend backend);
   do { if (!(cond)) { fprintf (stderr, "%s: skipped: %s\n", __func__, (why)); return; } } while (0)
 
 /* Asserts that @error is set in SHMIPC_ERROR with @code. */
-#define ck_assert_shmipc_error(error, code) \
+#define ck_assert_shmipc_error(err, expected_code) \
   do { \
-    ck_assert_msg ((error) != NULL, "expected error code %d, got success", (int) (code)); \
-    ck_assert_msg ((error)->domain == SHMIPC_ERROR && (error)->code == (int) (code), \
-                   "expected error code %d, got %s:%d: %s", (int) (code), \
-                   g_quark_to_string ((error)->domain), (error)->code, (error)->message); \
+    ck_assert_msg ((err) != NULL, "expected error code %d, got success", (int) (expected_code)); \
+    ck_assert_msg ((err)->domain == SHMIPC_ERROR && (err)->code == (int) (expected_code), \
+                   "expected error code %d, got %s:%d: %s", (int) (expected_code), \
+                   g_quark_to_string ((err)->domain), (err)->code, (err)->message); \
   } while (0)
 
 #define ck_assert_no_error(error) \
