@@ -3,9 +3,11 @@
  * Copyright (C) 2026 The shmipc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tool-common.h"
 
@@ -118,4 +120,35 @@ tool_parse_key (const char *option,
   if (!shmipc_parse_key (value, &key, &error))
     tool_usage_error ("%s: %s", option, error->message);
   return key;
+}
+
+GBytes *
+tool_read_input (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(GByteArray) buffer = NULL;
+  gchar *contents = NULL;
+  gsize length = 0;
+  guint8 chunk[65536];
+  size_t n;
+
+  if (strcmp (path, "-") != 0)
+    {
+      if (!g_file_get_contents (path, &contents, &length, error))
+        return NULL;
+      return g_bytes_new_take (contents, length);
+    }
+
+  buffer = g_byte_array_new ();
+  while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0)
+    g_byte_array_append (buffer, chunk, (guint) n);
+  if (ferror (stdin))
+    {
+      int err = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+                   "Cannot read standard input: %s", g_strerror (err));
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
 }

@@ -44,4 +44,9 @@ guint64       tool_parse_size    (const char *option, const char *value);
 guint         tool_parse_mode    (const char *option, const char *value);
 gint32        tool_parse_key     (const char *option, const char *value);
 
+/* Reads all the bytes of the file @path, or of standard input when @path
+ * is "-" (binary safe). Returns NULL with @error set on failure. */
+GBytes *tool_read_input (const char  *path,
+                         GError     **error);
+
 #endif /* TOOL_COMMON_H */

@@ -1,0 +1,565 @@
+/* shmipc-message.c - one message in a named object: what prod and cons do
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * How a reader never sees half a message
+ * --------------------------------------
+ * A message object holds raw bytes (the classroom layout: the message at
+ * offset 0, nothing else), so there is no room for a header that could say
+ * "complete". Publication is therefore carried by the object's metadata:
+ *
+ *  - POSIX: the writer creates a new object with mode 0000, fills it, and
+ *    only then gives it its final mode (shmipc_message_write() calls
+ *    shmipc_segment_set_mode()). A waiting reader treats a missing object,
+ *    or one of mode 0000, as not yet published. Rewriting an existing
+ *    object is covered by an advisory lock: the writer holds flock(LOCK_EX)
+ *    on the object while it writes, a reader holds flock(LOCK_SH) while it
+ *    copies the bytes out.
+ *  - SysV: an unprivileged process cannot attach a segment of mode 0000,
+ *    so the mode cannot mark it; instead a segment counts as published
+ *    once some process has detached from it (shm_dtime != 0). The writer
+ *    attaches when it creates the segment and detaches when it is done
+ *    (shmipc_segment_free()); a waiting reader therefore looks at the
+ *    segment's metadata by name and attaches only once it is published.
+ *    A program that attaches and detaches during the write (not a
+ *    shmipc reader) publishes it early. SysV has no lock to take, so
+ *    rewriting an existing SysV segment while a reader copies it can show
+ *    a mix of old and new bytes; new segments are always published whole.
+ *
+ * The writer stores the message at offset 0 and zeroes the rest of the
+ * object, so that the object holds exactly the message: a shorter message
+ * never leaves the tail of a longer one visible, and the text ends at the
+ * first NUL (or at the end of an object the message fills completely).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "shmipc-backend-private.h"
+
+/* How long a waiting reader sleeps between two looks at the object. */
+#define POLL_INTERVAL_US (10 * 1000)
+
+/* Attempts at "create, or else open the existing one" before giving up
+ * on an object that keeps appearing and disappearing under us. */
+#define OPEN_ATTEMPTS 100
+
+/**
+ * shmipc_message_default_name:
+ *
+ * The object prod and cons use when no name is given: the value of the
+ * environment variable SHMIPC_NAME when it is set and not empty, otherwise
+ * %SHMIPC_MESSAGE_DEFAULT_NAME.
+ *
+ * Returns: (transfer none): the default name.
+ */
+const gchar *
+shmipc_message_default_name (void)
+{
+  const gchar *env = g_getenv ("SHMIPC_NAME");
+
+  return (env != NULL && *env != '\0') ? env : SHMIPC_MESSAGE_DEFAULT_NAME;
+}
+
+/* Opens @name, or the SysV segment @key when @key is not 0. */
+static ShmipcSegment *
+open_one (const gchar      *name,
+          gint32            key,
+          ShmipcBackend     backend,
+          ShmipcOpenFlags   flags,
+          gsize             size,
+          guint             mode,
+          GError          **error)
+{
+  if (key != 0)
+    return shmipc_segment_open_key (key, flags, size, mode, error);
+  return shmipc_segment_open (name, flags, size, mode, backend, error);
+}
+
+/* The name used in messages before a segment exists. */
+static gchar *
+describe (const gchar *name,
+          gint32       key)
+{
+  if (key != 0)
+    return g_strdup_printf ("key 0x%08x", (guint32) key);
+  return shmipc_name_normalize (name, NULL);
+}
+
+/* The mode a new object is created with until it is published: 0000 for
+ * POSIX (see the comment at the top), the final mode for SysV. Follows
+ * shmipc_segment_open()'s choice of backend: SHMIPC_BACKEND, then POSIX
+ * where the system offers it. */
+static guint
+unpublished_mode (gint32         key,
+                  ShmipcBackend  backend,
+                  guint          final_mode)
+{
+  const gchar *env = g_getenv ("SHMIPC_BACKEND");
+
+  if (key != 0)
+    return final_mode;
+  if (backend == SHMIPC_BACKEND_AUTO && env != NULL && *env != '\0')
+    shmipc_backend_from_string (env, &backend, NULL);
+  if (backend == SHMIPC_BACKEND_AUTO)
+    backend = shmipc_backend_is_available (SHMIPC_BACKEND_POSIX) ?
+              SHMIPC_BACKEND_POSIX : SHMIPC_BACKEND_SYSV;
+  return backend == SHMIPC_BACKEND_POSIX ? 0 : final_mode;
+}
+
+/* Takes or releases (@operation as for flock()) the advisory lock of a
+ * POSIX object. SysV segments have no descriptor to lock: nothing to do. */
+static gboolean
+lock_segment (ShmipcSegment  *segment,
+              int             operation,
+              GError        **error)
+{
+  if (segment->fd < 0)
+    return TRUE;
+  while (flock (segment->fd, operation) != 0)
+    {
+      int err = errno;
+
+      if (err == EINTR)
+        continue;
+      _shmipc_set_error_errno (error, err, "flock(\"%s\") failed", segment->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+set_too_large (GError      **error,
+               gsize         data_len,
+               const gchar  *what,
+               gboolean      exists,
+               gsize         size)
+{
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TOO_LARGE,
+               "Message is %" G_GSIZE_FORMAT " bytes but \"%s\" %s only %" G_GSIZE_FORMAT,
+               data_len, what, exists ? "holds" : "would hold", size);
+}
+
+/**
+ * shmipc_message_check_owner:
+ * @segment: a #ShmipcSegment
+ * @action: what the caller is about to do, for the message ("write into",
+ *   "remove")
+ * @error: return location for a #GError, or %NULL
+ *
+ * Checks that the object belongs to the calling process's effective user.
+ * prod and cons use it so that they do not overwrite or remove another
+ * user's object by accident (root included).
+ *
+ * Returns: %TRUE when the caller owns the object; %FALSE with
+ * %SHMIPC_ERROR_PERMISSION_DENIED when another user does, or with the
+ * error of shmipc_segment_stat().
+ */
+gboolean
+shmipc_message_check_owner (ShmipcSegment  *segment,
+                            const gchar    *action,
+                            GError        **error)
+{
+  ShmipcStat st;
+  uid_t me = geteuid ();
+
+  g_return_val_if_fail (segment != NULL, FALSE);
+  g_return_val_if_fail (action != NULL, FALSE);
+
+  if (!shmipc_segment_stat (segment, &st, error))
+    return FALSE;
+  if (st.uid != (guint32) me)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED,
+                   "Refusing to %s \"%s\": it belongs to uid %u, not to uid %u",
+                   action, segment->name, (guint) st.uid, (guint) me);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * shmipc_message_open_writer:
+ * @name: the object's name (ignored when @key is not 0)
+ * @key: a SysV key to address a segment made by another program, or 0
+ * @backend: the backend, as for shmipc_segment_open() (ignored with @key)
+ * @size: the size of a new object; with %SHMIPC_MESSAGE_RESIZE, the size
+ *   an existing smaller object grows to
+ * @mode: the permission bits the object gets once published (1 to 0777;
+ *   0000 is what marks an unpublished POSIX object)
+ * @data_len: the length of the message that will be written, so that an
+ *   object too small for it is refused before anything is created
+ * @flags: %SHMIPC_MESSAGE_EXCLUSIVE, %SHMIPC_MESSAGE_RESIZE,
+ *   %SHMIPC_MESSAGE_FORCE
+ * @error: return location for a #GError, or %NULL
+ *
+ * Opens a message object for shmipc_message_write(), creating it when it
+ * does not exist. A new object is created unpublished (a POSIX object with
+ * mode 0000) and is published by shmipc_message_write(). An existing
+ * object keeps its size unless %SHMIPC_MESSAGE_RESIZE asks to grow it, and
+ * is refused when another user owns it unless %SHMIPC_MESSAGE_FORCE is
+ * given.
+ *
+ * Returns: (transfer full): the segment, or %NULL on error:
+ * %SHMIPC_ERROR_TOO_LARGE when @data_len bytes do not fit,
+ * %SHMIPC_ERROR_EXISTS with %SHMIPC_MESSAGE_EXCLUSIVE,
+ * %SHMIPC_ERROR_PERMISSION_DENIED for another user's object, or the
+ * errors of shmipc_segment_open().
+ */
+ShmipcSegment *
+shmipc_message_open_writer (const gchar         *name,
+                            gint32               key,
+                            ShmipcBackend        backend,
+                            gsize                size,
+                            guint                mode,
+                            gsize                data_len,
+                            ShmipcMessageFlags   flags,
+                            GError             **error)
+{
+  g_autofree gchar *what = NULL;
+  guint create_mode = unpublished_mode (key, backend, mode);
+  int attempt;
+
+  g_return_val_if_fail (name != NULL || key != 0, NULL);
+
+  if (mode == 0 || (mode & ~0777u) != 0)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Invalid mode %04o for a message object: it needs permission bits "
+                   "within 0777, and 0000 marks an object still being written", mode);
+      return NULL;
+    }
+  if (size == 0)
+    {
+      g_set_error_literal (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                           "A message object needs a size greater than 0");
+      return NULL;
+    }
+  if (key == 0 && !shmipc_name_validate (name, error))
+    return NULL;
+  what = describe (name, key);
+
+  for (attempt = 0; attempt < OPEN_ATTEMPTS; attempt++)
+    {
+      g_autoptr(ShmipcSegment) segment = NULL;
+      GError *local_error = NULL;
+
+      if (data_len <= size)
+        {
+          segment = open_one (name, key, backend,
+                              SHMIPC_OPEN_CREATE | SHMIPC_OPEN_EXCLUSIVE,
+                              size, create_mode, &local_error);
+          if (segment != NULL)
+            return g_steal_pointer (&segment);
+          if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_EXISTS) ||
+              (flags & SHMIPC_MESSAGE_EXCLUSIVE))
+            {
+              g_propagate_error (error, local_error);
+              return NULL;
+            }
+          g_clear_error (&local_error);
+        }
+      else if (flags & SHMIPC_MESSAGE_EXCLUSIVE)
+        {
+          set_too_large (error, data_len, what, FALSE, size);
+          return NULL;
+        }
+
+      segment = open_one (name, key, backend, SHMIPC_OPEN_NONE, 0, 0, &local_error);
+      if (segment == NULL)
+        {
+          if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (error, local_error);
+              return NULL;
+            }
+          g_clear_error (&local_error);
+          if (data_len > size)
+            {
+              set_too_large (error, data_len, what, FALSE, size);
+              return NULL;
+            }
+          /* Removed between our two calls: try creating it again. */
+          continue;
+        }
+
+      if (!(flags & SHMIPC_MESSAGE_FORCE) &&
+          !shmipc_message_check_owner (segment, "write into", error))
+        return NULL;
+
+      /* Grow only after the ownership check, and only when asked. */
+      if ((flags & SHMIPC_MESSAGE_RESIZE) && size > shmipc_segment_get_size (segment))
+        {
+          g_clear_pointer (&segment, shmipc_segment_free);
+          segment = open_one (name, key, backend, SHMIPC_OPEN_RESIZE, size, 0, error);
+          if (segment == NULL)
+            return NULL;
+        }
+
+      if (data_len > shmipc_segment_get_size (segment))
+        {
+          set_too_large (error, data_len, what, TRUE, shmipc_segment_get_size (segment));
+          return NULL;
+        }
+      return g_steal_pointer (&segment);
+    }
+
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+               "Cannot open \"%s\": it keeps being created and removed by another process",
+               what);
+  return NULL;
+}
+
+/**
+ * shmipc_message_write:
+ * @segment: a segment from shmipc_message_open_writer()
+ * @data: (array length=len): the message
+ * @len: its length in bytes; it may contain NUL bytes
+ * @mode: the final permission bits of an object @segment created, as
+ *   given to shmipc_message_open_writer()
+ * @error: return location for a #GError, or %NULL
+ *
+ * Writes the message at offset 0 and zeroes the rest of the object, so
+ * that the object holds exactly the message (a shorter message never
+ * leaves the tail of an older, longer one behind). Data that does not fit
+ * is refused, never truncated. POSIX objects are written under an
+ * exclusive advisory lock (flock()), which shmipc_message_read() respects.
+ *
+ * When opening @segment created the object, the object is then published
+ * by giving it @mode (POSIX); a SysV segment is published when @segment
+ * is freed (its first detach), see shmipc_message_is_published().
+ *
+ * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_TOO_LARGE when
+ * @len exceeds the object's size, or the error of a failed system call.
+ */
+gboolean
+shmipc_message_write (ShmipcSegment  *segment,
+                      const guint8   *data,
+                      gsize           len,
+                      guint           mode,
+                      GError        **error)
+{
+  gsize size;
+  guint8 *dest;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (segment != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+
+  size = shmipc_segment_get_size (segment);
+  dest = shmipc_segment_get_data (segment);
+  if (segment->read_only)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED,
+                   "Cannot write into \"%s\": it is mapped read-only", segment->name);
+      return FALSE;
+    }
+  if (len > size)
+    {
+      set_too_large (error, len, segment->name, TRUE, size);
+      return FALSE;
+    }
+
+  if (!lock_segment (segment, LOCK_EX, error))
+    return FALSE;
+  if (len > 0)
+    memcpy (dest, data, len);
+  if (size > len)
+    memset (dest + len, 0, size - len);
+#ifdef __GNUC__
+  /* The bytes must be in place before the mode change announces them. */
+  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+#endif
+  if (segment->created && !shmipc_segment_set_mode (segment, mode, error))
+    goto out;
+  ok = TRUE;
+
+out:
+  if (!lock_segment (segment, LOCK_UN, ok ? error : NULL))
+    ok = FALSE;
+  return ok;
+}
+
+/**
+ * shmipc_message_is_published:
+ * @stat_buf: the metadata of a message object
+ *
+ * Tells whether a message object is complete, so that a reader waiting
+ * for it may read it: a POSIX object is published once it has a mode
+ * other than 0000 (a writer creates it with 0000 and sets the final mode
+ * when the message is in place); a SysV segment once it has a mode other
+ * than 0000 and some process has detached from it (its writer does when
+ * it is done; unprivileged writers cannot attach a segment of mode 0000).
+ *
+ * Returns: %TRUE when the object is published.
+ */
+gboolean
+shmipc_message_is_published (const ShmipcStat *stat_buf)
+{
+  g_return_val_if_fail (stat_buf != NULL, FALSE);
+
+  if (stat_buf->mode == 0)
+    return FALSE;
+  if (stat_buf->backend == SHMIPC_BACKEND_SYSV)
+    return stat_buf->mtime != 0;
+  return TRUE;
+}
+
+/**
+ * shmipc_message_open_reader:
+ * @name: the object's name (ignored when @key is not 0)
+ * @key: a SysV key to address a segment made by another program, or 0
+ * @backend: the backend, as for shmipc_segment_open() (ignored with @key)
+ * @flags: %SHMIPC_MESSAGE_WAIT or %SHMIPC_MESSAGE_NONE
+ * @timeout_ms: with %SHMIPC_MESSAGE_WAIT, how long to wait in
+ *   milliseconds; negative to wait without limit
+ * @error: return location for a #GError, or %NULL
+ *
+ * Opens a message object read-only. Without %SHMIPC_MESSAGE_WAIT this is
+ * one attempt, whatever the object's state. With it, a missing object or
+ * one not yet published (see shmipc_message_is_published()) is looked at
+ * again every 10 ms until it is published or @timeout_ms have passed, so
+ * that a reader started before its writer never sees half a message. A
+ * segment addressed by @key is only waited for until it exists.
+ *
+ * Returns: (transfer full): the segment, or %NULL on error:
+ * %SHMIPC_ERROR_TIMED_OUT when the wait ran out, or the errors of
+ * shmipc_segment_open().
+ */
+ShmipcSegment *
+shmipc_message_open_reader (const gchar         *name,
+                            gint32               key,
+                            ShmipcBackend        backend,
+                            ShmipcMessageFlags   flags,
+                            gint64               timeout_ms,
+                            GError             **error)
+{
+  gint64 deadline = -1;
+
+  g_return_val_if_fail (name != NULL || key != 0, NULL);
+
+  if (!(flags & SHMIPC_MESSAGE_WAIT))
+    return open_one (name, key, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, error);
+
+  if (key == 0 && !shmipc_name_validate (name, error))
+    return NULL;
+  if (timeout_ms >= 0)
+    deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autoptr(ShmipcSegment) segment = NULL;
+      GError *local_error = NULL;
+      gint64 now;
+
+      if (key == 0)
+        {
+          ShmipcStat st;
+
+          /* Look by name first: attaching and detaching a SysV segment
+           * ourselves would set its shm_dtime, which is what marks it
+           * published. */
+          if (!shmipc_stat (name, backend, &st, &local_error))
+            {
+              if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
+                {
+                  g_propagate_error (error, local_error);
+                  return NULL;
+                }
+              g_clear_error (&local_error);
+            }
+          else if (shmipc_message_is_published (&st))
+            {
+              segment = open_one (name, 0, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, &local_error);
+              /* Check again what we opened: the name may have been
+               * removed and created anew in between. */
+              if (segment != NULL && !shmipc_segment_stat (segment, &st, error))
+                return NULL;
+              if (segment != NULL && shmipc_message_is_published (&st))
+                return g_steal_pointer (&segment);
+            }
+        }
+      else
+        {
+          /* A segment addressed by key was usually made by another
+           * program that knows nothing of publishing: wait only for it
+           * to exist. */
+          segment = open_one (NULL, key, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, &local_error);
+          if (segment != NULL)
+            return g_steal_pointer (&segment);
+        }
+      if (local_error != NULL)
+        {
+          if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (error, local_error);
+              return NULL;
+            }
+          g_clear_error (&local_error);
+        }
+
+      now = g_get_monotonic_time ();
+      if (deadline >= 0 && now >= deadline)
+        {
+          g_autofree gchar *what = describe (name, key);
+
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT,
+                       "Timed out after %g s waiting for \"%s\" to be published",
+                       (double) timeout_ms / 1000.0, what);
+          return NULL;
+        }
+      g_usleep (deadline >= 0 ? MIN (POLL_INTERVAL_US, deadline - now) : POLL_INTERVAL_US);
+    }
+}
+
+/**
+ * shmipc_message_read:
+ * @segment: a #ShmipcSegment
+ * @error: return location for a #GError, or %NULL
+ *
+ * Copies all the bytes of the object out, under a shared advisory lock
+ * (flock()) for POSIX objects, so that a writer using
+ * shmipc_message_write() is never seen half way.
+ *
+ * Returns: (transfer full): the object's bytes, or %NULL on error.
+ */
+GBytes *
+shmipc_message_read (ShmipcSegment  *segment,
+                     GError        **error)
+{
+  GBytes *bytes;
+
+  g_return_val_if_fail (segment != NULL, NULL);
+
+  if (!lock_segment (segment, LOCK_SH, error))
+    return NULL;
+  bytes = g_bytes_new (shmipc_segment_get_data (segment), shmipc_segment_get_size (segment));
+  if (!lock_segment (segment, LOCK_UN, error))
+    g_clear_pointer (&bytes, g_bytes_unref);
+  return bytes;
+}
+
+/**
+ * shmipc_message_get_text:
+ * @message: bytes from shmipc_message_read()
+ *
+ * The text of a message: its bytes up to, not including, the first NUL,
+ * or all of them when there is none.
+ *
+ * Returns: (transfer full): the text, which shares @message's memory.
+ */
+GBytes *
+shmipc_message_get_text (GBytes *message)
+{
+  gsize len = 0;
+  const guint8 *data;
+  const guint8 *nul;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  data = g_bytes_get_data (message, &len);
+  nul = len > 0 ? memchr (data, '\0', len) : NULL;
+  return g_bytes_new_from_bytes (message, 0, nul != NULL ? (gsize) (nul - data) : len);
+}

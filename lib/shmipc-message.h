@@ -1,0 +1,105 @@
+/* shmipc-message.h - one message in a named object: what prod and cons do
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef SHMIPC_MESSAGE_H
+#define SHMIPC_MESSAGE_H
+
+#if !defined (__SHMIPC_H_INSIDE__) && !defined (SHMIPC_COMPILATION)
+#error "Only <shmipc.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include <shmipc-macros.h>
+#include <shmipc-segment.h>
+
+G_BEGIN_DECLS
+
+/**
+ * SHMIPC_MESSAGE_DEFAULT_NAME:
+ *
+ * The object prod and cons use when given no name and SHMIPC_NAME is not
+ * set: the classroom example's "/shm-example".
+ */
+#define SHMIPC_MESSAGE_DEFAULT_NAME "/shm-example"
+
+/**
+ * SHMIPC_MESSAGE_DEFAULT_SIZE:
+ *
+ * The size of a new message object when the caller has no preference
+ * (the classroom example's 4096 bytes).
+ */
+#define SHMIPC_MESSAGE_DEFAULT_SIZE 4096
+
+/**
+ * SHMIPC_MESSAGE_DEFAULT_TEXT:
+ *
+ * The classroom example's message.
+ */
+#define SHMIPC_MESSAGE_DEFAULT_TEXT "Studying Operating Systems Is Fun!\n"
+
+/**
+ * ShmipcMessageFlags:
+ * @SHMIPC_MESSAGE_NONE: no special behaviour
+ * @SHMIPC_MESSAGE_EXCLUSIVE: shmipc_message_open_writer() fails with
+ *   %SHMIPC_ERROR_EXISTS when the object already exists
+ * @SHMIPC_MESSAGE_RESIZE: shmipc_message_open_writer() grows an existing
+ *   object smaller than the size asked for (objects are never shrunk)
+ * @SHMIPC_MESSAGE_FORCE: shmipc_message_open_writer() writes into an
+ *   existing object owned by another user
+ * @SHMIPC_MESSAGE_WAIT: shmipc_message_open_reader() waits until the object
+ *   exists and is published
+ *
+ * Flags of the message functions.
+ */
+typedef enum {
+  SHMIPC_MESSAGE_NONE = 0,
+  SHMIPC_MESSAGE_EXCLUSIVE = 1 << 0,
+  SHMIPC_MESSAGE_RESIZE = 1 << 1,
+  SHMIPC_MESSAGE_FORCE = 1 << 2,
+  SHMIPC_MESSAGE_WAIT = 1 << 3,
+} ShmipcMessageFlags;
+
+SHMIPC_PUBLIC
+const gchar   *shmipc_message_default_name  (void);
+
+SHMIPC_PUBLIC
+ShmipcSegment *shmipc_message_open_writer   (const gchar         *name,
+                                             gint32               key,
+                                             ShmipcBackend        backend,
+                                             gsize                size,
+                                             guint                mode,
+                                             gsize                data_len,
+                                             ShmipcMessageFlags   flags,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_message_write         (ShmipcSegment       *segment,
+                                             const guint8        *data,
+                                             gsize                len,
+                                             guint                mode,
+                                             GError             **error);
+
+SHMIPC_PUBLIC
+ShmipcSegment *shmipc_message_open_reader   (const gchar         *name,
+                                             gint32               key,
+                                             ShmipcBackend        backend,
+                                             ShmipcMessageFlags   flags,
+                                             gint64               timeout_ms,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_message_is_published  (const ShmipcStat    *stat_buf);
+SHMIPC_PUBLIC
+GBytes        *shmipc_message_read          (ShmipcSegment       *segment,
+                                             GError             **error);
+SHMIPC_PUBLIC
+GBytes        *shmipc_message_get_text      (GBytes              *message);
+
+SHMIPC_PUBLIC
+gboolean       shmipc_message_check_owner   (ShmipcSegment       *segment,
+                                             const gchar         *action,
+                                             GError             **error);
+
+G_END_DECLS
+
+#endif /* SHMIPC_MESSAGE_H */

@@ -1,0 +1,214 @@
+/* prod.c - write a message into a named shared-memory object
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * With no arguments prod is the classroom producer: it creates
+ * "/shm-example" (4096 bytes) if needed, shows its first 64 bytes, writes
+ * "Studying Operating Systems Is Fun!\n" and shows them again.
+ *
+ * What is written: the message at offset 0, then zero bytes up to the end
+ * of the object, so that the object holds exactly the message (a short
+ * message never leaves the tail of an older, longer one visible). A
+ * message that does not fit is an error naming both sizes. An existing
+ * object keeps its size; --size grows it when it is smaller (never
+ * shrinks it; SysV segments cannot grow).
+ *
+ * Publication (so that "cons --wait" never sees half a message): a new
+ * POSIX object is created with mode 0000 and gets its final mode only once
+ * the message is in place; an existing one is rewritten under an exclusive
+ * flock(). A new SysV segment counts as published once prod detaches from
+ * it. The logic lives in libshmipc (shmipc-message.c); this file only
+ * parses options and prints.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tool-common.h"
+
+static gchar *opt_name;
+static gchar *opt_backend;
+static gchar *opt_key;
+static gchar *opt_size;
+static gchar *opt_mode;
+static gchar *opt_input;
+static gboolean opt_exclusive;
+static gboolean opt_force;
+static gboolean opt_quiet;
+static gboolean opt_version;
+
+static const GOptionEntry entries[] = {
+  { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
+    "Object name (default: $SHMIPC_NAME, else /shm-example)", "NAME" },
+  { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
+    "posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },
+  { "key", 0, 0, G_OPTION_ARG_STRING, &opt_key,
+    "Write into the SysV segment with this key (decimal or 0x-hex) instead of a named object", "KEY" },
+  { "size", 's', 0, G_OPTION_ARG_STRING, &opt_size,
+    "Size of a new object, or the size to grow a smaller existing one to (default: 4096; suffixes K, M, G)", "SIZE" },
+  { "mode", 'm', 0, G_OPTION_ARG_STRING, &opt_mode,
+    "Permission bits of a new object, in octal, applied exactly (default: 0600)", "MODE" },
+  { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opt_input,
+    "Write the bytes of FILE (- for standard input) instead of a message", "FILE" },
+  { "exclusive", 'x', 0, G_OPTION_ARG_NONE, &opt_exclusive,
+    "Fail if the object already exists", NULL },
+  { "force", 'f', 0, G_OPTION_ARG_NONE, &opt_force,
+    "Write into an existing object even if another user owns it", NULL },
+  { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+    "Do not show the object's first bytes before and after writing", NULL },
+  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
+    "Show the version and exit", NULL },
+  { NULL }
+};
+
+static const char description[] =
+  "With no MESSAGE and no --input, prod writes the classroom example's\n"
+  "\"Studying Operating Systems Is Fun!\" and a newline.\n"
+  "\n"
+  "The object is created when it does not exist (SIZE bytes, mode MODE).\n"
+  "prod writes the data at offset 0 and fills the rest of the object with\n"
+  "zero bytes, so the object holds exactly the data: cons prints the text up\n"
+  "to the first NUL, and a shorter message never shows the end of an older,\n"
+  "longer one. Data that does not fit the object is an error; an existing\n"
+  "object is never shrunk, and grown only when --size asks for more.\n"
+  "prod refuses to write into another user's object unless --force is given.\n"
+  "\n"
+  "Publishing: \"cons --wait\" never sees half a message. A new POSIX object\n"
+  "is created with mode 0000 and receives its final mode only when the data\n"
+  "is in place; an existing POSIX object is rewritten under an exclusive\n"
+  "flock(2), which cons respects. A new SysV segment counts as published when\n"
+  "prod detaches from it; SysV has no lock, so rewriting an existing SysV\n"
+  "segment while it is being read can show a mix. Mode 0000 is therefore\n"
+  "refused for --mode.\n"
+  "\n"
+  "Unless --quiet is given, prod shows the first 64 bytes of the object\n"
+  "before and after writing (\"display: prod\").\n"
+  "\n"
+  "Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"
+  "Environment: SHMIPC_NAME (default object name), SHMIPC_BACKEND (posix,\n"
+  "sysv or auto).";
+
+static void
+show (ShmipcSegment *segment)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (opt_quiet)
+    return;
+  shmipc_format_seed (out, g_get_prgname (), shmipc_segment_get_data (segment),
+                      shmipc_segment_get_size (segment));
+  fwrite (out->str, 1, out->len, stdout);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ShmipcSegment) segment = NULL;
+  g_autoptr(GBytes) data = NULL;
+  GError *error = NULL;
+  ShmipcBackend backend = SHMIPC_BACKEND_AUTO;
+  ShmipcMessageFlags flags = SHMIPC_MESSAGE_NONE;
+  const gchar *name;
+  guint64 size = SHMIPC_MESSAGE_DEFAULT_SIZE;
+  guint mode = SHMIPC_DEFAULT_MODE;
+  gint32 key = 0;
+  const guint8 *bytes;
+  gsize len = 0;
+
+  tool_init ("prod");
+  context = g_option_context_new ("[MESSAGE]");
+  g_option_context_set_summary (context,
+    "Write MESSAGE (or a file's bytes) into a named shared-memory object.");
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  tool_parse_options (context, &argc, &argv);
+
+  if (opt_version)
+    {
+      tool_print_version ();
+      return TOOL_EXIT_SUCCESS;
+    }
+  if (argc > 2)
+    tool_usage_error ("too many arguments (give one MESSAGE; quote it if it has spaces)");
+  if (argc == 2 && opt_input != NULL)
+    tool_usage_error ("give either a MESSAGE or --input, not both");
+  if (opt_key != NULL && opt_name != NULL)
+    tool_usage_error ("give either --name or --key, not both");
+  if (opt_backend != NULL)
+    backend = tool_parse_backend ("--backend", opt_backend);
+  if (opt_key != NULL)
+    {
+      key = tool_parse_key ("--key", opt_key);
+      if (backend == SHMIPC_BACKEND_POSIX)
+        tool_usage_error ("--key addresses SysV segments; it cannot be used with --backend=posix");
+    }
+  if (opt_size != NULL)
+    {
+      size = tool_parse_size ("--size", opt_size);
+      if (size == 0)
+        tool_usage_error ("--size: the size must be greater than 0");
+      if (size > G_MAXSIZE)
+        tool_usage_error ("--size: %s is too large for this system", opt_size);
+      flags |= SHMIPC_MESSAGE_RESIZE;
+    }
+  if (opt_mode != NULL)
+    {
+      mode = tool_parse_mode ("--mode", opt_mode);
+      if (mode == 0)
+        tool_usage_error ("--mode: 0000 marks an object still being written; give at least one permission bit");
+    }
+  if (opt_exclusive)
+    flags |= SHMIPC_MESSAGE_EXCLUSIVE;
+  if (opt_force)
+    flags |= SHMIPC_MESSAGE_FORCE;
+  name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
+
+  if (opt_input != NULL)
+    {
+      data = tool_read_input (opt_input, &error);
+      if (data == NULL)
+        tool_fail (error);
+    }
+  else if (argc == 2)
+    data = g_bytes_new (argv[1], strlen (argv[1]));
+  else
+    data = g_bytes_new_static (SHMIPC_MESSAGE_DEFAULT_TEXT, strlen (SHMIPC_MESSAGE_DEFAULT_TEXT));
+  bytes = g_bytes_get_data (data, &len);
+
+  segment = shmipc_message_open_writer (name, key, backend, (gsize) size, mode, len,
+                                        flags, &error);
+  if (segment == NULL)
+    {
+      /* Refused by the ownership check, not by the system. */
+      if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED) &&
+          shmipc_error_get_errno (error) == 0)
+        {
+          tool_message ("%s (use --force to write into it anyway)", error->message);
+          g_error_free (error);
+          return TOOL_EXIT_FAILURE;
+        }
+      tool_fail (error);
+    }
+
+  show (segment);
+  if (!shmipc_message_write (segment, bytes, len, mode, &error))
+    {
+      /* Do not leave an unpublished object of ours behind. */
+      if (shmipc_segment_get_created (segment))
+        shmipc_segment_unlink (segment, NULL);
+      tool_fail (error);
+    }
+  show (segment);
+
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      int err = errno;
+
+      tool_message ("cannot write to standard output: %s", g_strerror (err));
+      return TOOL_EXIT_FAILURE;
+    }
+  return TOOL_EXIT_SUCCESS;
+}

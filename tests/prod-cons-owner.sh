@@ -1,0 +1,44 @@
+#!/bin/sh
+# prod-cons-owner.sh - prod does not write into another user's object
+# without --force; cons does not remove another user's object (--keep
+# reads it). Needs root and setpriv(1) to make an object as "nobody".
+#
+# Copyright (C) 2026 The shmipc authors
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+. "$abs_top_srcdir/tests/prod-cons-common.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1; then
+  echo "needs root and setpriv to create another user's object: skipped" >&2
+  exit 77
+fi
+nobody_uid=$(id -u nobody 2>/dev/null) || { echo "no user nobody: skipped" >&2; exit 77; }
+as_nobody () {
+  setpriv --reuid="$nobody_uid" --regid="$(id -g nobody)" --clear-groups "$@"
+}
+# The build tree must be readable by nobody.
+as_nobody "$bin/prod" --version >/dev/null 2>&1 || { echo "nobody cannot run $bin/prod: skipped" >&2; exit 77; }
+
+for b in $(backends); do
+  n="$pfx-$b"
+  track "$n"
+  expect_status 0 "$b: nobody's prod" -- as_nobody "$bin/prod" -q -b "$b" -n "$n" --mode 666 "nobody's"
+
+  expect_status 1 "$b: root prod into nobody's object" -- "$bin/prod" -q -b "$b" -n "$n" "root's"
+  grep -q "^prod: Refusing to write into \"$n\": it belongs to uid $nobody_uid" "$work/err" ||
+    fail "$b: prod refusal message: $(cat "$work/err")"
+  grep -q -- '--force' "$work/err" || fail "$b: prod refusal does not mention --force"
+
+  expect_status 1 "$b: root cons of nobody's object" -- "$bin/cons" -b "$b" -n "$n"
+  grep -q "^cons: Refusing to remove \"$n\"" "$work/err" || fail "$b: cons refusal message: $(cat "$work/err")"
+  [ -s "$work/out" ] && fail "$b: a refused cons printed something"
+
+  expect_status 0 "$b: root cons --keep" -- "$bin/cons" -q --keep -b "$b" -n "$n"
+  expect_text "$work/out" "nobody's" "$b: cons --keep of nobody's object"
+
+  expect_status 0 "$b: root prod --force" -- "$bin/prod" -q --force -b "$b" -n "$n" "forced"
+  expect_status 0 "$b: nobody's cons" -- as_nobody "$bin/cons" -q -b "$b" -n "$n"
+  expect_text "$work/out" "forced" "$b: prod --force wrote"
+done
+
+finish
