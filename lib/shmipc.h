@@ -14,6 +14,7 @@
 #include <shmipc-segment.h>
 #include <shmipc-util.h>
 #include <shmipc-format.h>
+#include <shmipc-channel.h>
 #include <shmipc-message.h>
 
 #undef __SHMIPC_H_INSIDE__

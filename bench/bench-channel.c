@@ -1,0 +1,500 @@
+/* bench-channel.c - throughput, latency and idle cost of a channel,
+ * against a pipe and a Unix socket pair
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Usage: bench-channel [throughput|latency|idle|all] [--backend=B]
+ *        [--bytes=N] [--rounds=N] [--seconds=N]
+ * Not a test: figures depend on the machine; compare ratios from one run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+# include <sys/prctl.h>
+#endif
+
+#include <shmipc.h>
+
+#define CHUNK (1024 * 1024)
+#define MSG 64
+
+static guint64 opt_bytes = G_GUINT64_CONSTANT (4) << 30;
+static gint opt_rounds = 100000;
+static gint opt_seconds = 5;
+static ShmipcBackend opt_backend = SHMIPC_BACKEND_AUTO;
+
+static void G_GNUC_NORETURN
+die (const char *what, GError *error)
+{
+  fprintf (stderr, "bench-channel: %s: %s\n", what, error ? error->message : g_strerror (errno));
+  exit (1);
+}
+
+static gchar *
+bench_name (const char *what)
+{
+  return g_strdup_printf ("/shmipc-bench-%ld-%s", (long) getpid (), what);
+}
+
+static gboolean opt_pin;
+
+/* With --pin, the parent runs on CPU 0 and the child on CPU 1, for every
+ * transport alike: the figures then show the cross-CPU case. */
+static void
+pin_to (int cpu)
+{
+#ifdef __linux__
+  cpu_set_t set;
+
+  if (!opt_pin)
+    return;
+  CPU_ZERO (&set);
+  CPU_SET (cpu, &set);
+  if (sched_setaffinity (0, sizeof set, &set) != 0)
+    die ("sched_setaffinity", NULL);
+#endif
+}
+
+static void
+child_setup (void)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
+  pin_to (1);
+}
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static void
+wait_child (pid_t pid, struct rusage *ru)
+{
+  int status;
+  struct rusage dummy;
+
+  if (wait4 (pid, &status, 0, ru ? ru : &dummy) != pid)
+    die ("wait4", NULL);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      fprintf (stderr, "bench-channel: child failed (status 0x%x)\n", status);
+      exit (1);
+    }
+}
+
+static void
+fd_write_all (int fd, const guint8 *p, gsize n)
+{
+  while (n > 0)
+    {
+      ssize_t k = write (fd, p, n);
+
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k <= 0)
+        die ("write", NULL);
+      p += k;
+      n -= (gsize) k;
+    }
+}
+
+static void
+fd_read_all (int fd, guint8 *p, gsize n)
+{
+  while (n > 0)
+    {
+      ssize_t k = read (fd, p, n);
+
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k <= 0)
+        die ("read", NULL);
+      p += k;
+      n -= (gsize) k;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Throughput: 1 MiB writes, copied into and out of the transport           */
+/* ---------------------------------------------------------------------- */
+
+static double
+throughput_channel (void)
+{
+  g_autofree gchar *name = bench_name ("tp");
+  guint8 *buf = g_malloc (CHUNK);
+  GError *error = NULL;
+  ShmipcChannel *p;
+  guint64 sent = 0;
+  double t0;
+  pid_t pid;
+
+  memset (buf, 0x5a, CHUNK);
+  p = shmipc_channel_open (name, SHMIPC_CHANNEL_PRODUCER, 0, SHMIPC_DEFAULT_MODE,
+                           opt_backend, &error);
+  if (p == NULL)
+    die ("open", error);
+  t0 = now_s ();
+  pid = fork ();
+  if (pid == 0)
+    {
+      ShmipcChannel *c;
+      guint64 got = 0;
+      gssize n;
+
+      child_setup ();
+      c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
+                               opt_backend, &error);
+      if (c == NULL)
+        die ("open", error);
+      while ((n = shmipc_channel_read (c, buf, CHUNK, -1, &error)) > 0)
+        got += (guint64) n;
+      if (n < 0)
+        die ("read", error);
+      _exit (got == opt_bytes ? 0 : 1);
+    }
+  while (sent < opt_bytes)
+    {
+      gsize n = (gsize) MIN ((guint64) CHUNK, opt_bytes - sent);
+
+      if (!shmipc_channel_write (p, buf, n, -1, &error))
+        die ("write", error);
+      sent += n;
+    }
+  if (!shmipc_channel_close_write (p, &error))
+    die ("close", error);
+  wait_child (pid, NULL);
+  t0 = now_s () - t0;
+  shmipc_channel_unlink (p, NULL);
+  shmipc_channel_free (p);
+  g_free (buf);
+  return opt_bytes / t0 / 1e9;
+}
+
+static double
+throughput_fds (gboolean use_socket)
+{
+  guint8 *buf = g_malloc (CHUNK);
+  guint64 sent = 0;
+  int fds[2];
+  double t0;
+  pid_t pid;
+
+  memset (buf, 0x5a, CHUNK);
+  if (use_socket)
+    {
+      int size = 4 * CHUNK;
+
+      if (socketpair (AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+        die ("socketpair", NULL);
+      setsockopt (fds[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      setsockopt (fds[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+  else
+    {
+      if (pipe (fds) != 0)
+        die ("pipe", NULL);
+#ifdef F_SETPIPE_SZ
+      /* The most favourable pipe: a 1 MiB buffer. */
+      fcntl (fds[1], F_SETPIPE_SZ, CHUNK);
+#endif
+    }
+  t0 = now_s ();
+  pid = fork ();
+  if (pid == 0)
+    {
+      int in = use_socket ? fds[1] : fds[0];
+      guint64 got = 0;
+      ssize_t n;
+
+      child_setup ();
+      close (use_socket ? fds[0] : fds[1]);
+      while ((n = read (in, buf, CHUNK)) > 0 || (n < 0 && errno == EINTR))
+        got += n > 0 ? (guint64) n : 0;
+      _exit (got == opt_bytes ? 0 : 1);
+    }
+  close (use_socket ? fds[1] : fds[0]);
+  while (sent < opt_bytes)
+    {
+      gsize n = (gsize) MIN ((guint64) CHUNK, opt_bytes - sent);
+
+      fd_write_all (use_socket ? fds[0] : fds[1], buf, n);
+      sent += n;
+    }
+  close (use_socket ? fds[0] : fds[1]);
+  wait_child (pid, NULL);
+  t0 = now_s () - t0;
+  g_free (buf);
+  return opt_bytes / t0 / 1e9;
+}
+
+static void
+run_throughput (void)
+{
+  double chan = throughput_channel ();
+  double pipe_gbs = throughput_fds (FALSE);
+  double sock = throughput_fds (TRUE);
+
+  printf ("throughput (%.1f GiB in 1 MiB writes, GB/s):\n", opt_bytes / 1073741824.0);
+  printf ("  channel       %7.2f\n", chan);
+  printf ("  pipe          %7.2f\n", pipe_gbs);
+  printf ("  socketpair    %7.2f\n", sock);
+  printf ("  channel/pipe   %6.2fx (target >= 3)\n", chan / pipe_gbs);
+  printf ("  channel/socket %6.2fx\n", chan / sock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Latency: 64-byte ping-pong                                               */
+/* ---------------------------------------------------------------------- */
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+channel_read_exact (ShmipcChannel *c, guint8 *buf, gsize n)
+{
+  GError *error = NULL;
+  gsize done = 0;
+
+  while (done < n)
+    {
+      gssize k = shmipc_channel_read (c, buf + done, n - done, -1, &error);
+
+      if (k <= 0)
+        die ("read", error);
+      done += (gsize) k;
+    }
+}
+
+/* Fills rtt[] (µs) with @rounds round trips. */
+static void
+latency_channel (double *rtt, gint rounds)
+{
+  g_autofree gchar *ping_name = bench_name ("ping");
+  g_autofree gchar *pong_name = bench_name ("pong");
+  guint8 msg[MSG];
+  GError *error = NULL;
+  ShmipcChannel *ping, *pong;
+  gint warm = rounds / 10 + 100;
+  gint i;
+  pid_t pid;
+
+  memset (msg, 1, sizeof msg);
+  ping = shmipc_channel_open (ping_name, SHMIPC_CHANNEL_PRODUCER, 65536, SHMIPC_DEFAULT_MODE,
+                              opt_backend, &error);
+  pong = ping ? shmipc_channel_open (pong_name, SHMIPC_CHANNEL_CONSUMER, 65536,
+                                     SHMIPC_DEFAULT_MODE, opt_backend, &error) : NULL;
+  if (pong == NULL)
+    die ("open", error);
+  pid = fork ();
+  if (pid == 0)
+    {
+      ShmipcChannel *in, *out;
+
+      child_setup ();
+      in = shmipc_channel_open (ping_name, SHMIPC_CHANNEL_CONSUMER, 65536, SHMIPC_DEFAULT_MODE,
+                                opt_backend, &error);
+      out = in ? shmipc_channel_open (pong_name, SHMIPC_CHANNEL_PRODUCER, 65536,
+                                      SHMIPC_DEFAULT_MODE, opt_backend, &error) : NULL;
+      if (out == NULL)
+        die ("open", error);
+      for (i = 0; i < warm + rounds; i++)
+        {
+          channel_read_exact (in, msg, MSG);
+          if (!shmipc_channel_write (out, msg, MSG, -1, &error))
+            die ("write", error);
+        }
+      _exit (0);
+    }
+  for (i = 0; i < warm + rounds; i++)
+    {
+      struct timespec a, b;
+
+      clock_gettime (CLOCK_MONOTONIC, &a);
+      if (!shmipc_channel_write (ping, msg, MSG, -1, &error))
+        die ("write", error);
+      channel_read_exact (pong, msg, MSG);
+      clock_gettime (CLOCK_MONOTONIC, &b);
+      if (i >= warm)
+        rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+    }
+  wait_child (pid, NULL);
+  shmipc_channel_unlink (ping, NULL);
+  shmipc_channel_unlink (pong, NULL);
+  shmipc_channel_free (ping);
+  shmipc_channel_free (pong);
+}
+
+static void
+latency_pipe (double *rtt, gint rounds)
+{
+  guint8 msg[MSG];
+  gint warm = rounds / 10 + 100;
+  int there[2], back[2];
+  gint i;
+  pid_t pid;
+
+  memset (msg, 1, sizeof msg);
+  if (pipe (there) != 0 || pipe (back) != 0)
+    die ("pipe", NULL);
+  pid = fork ();
+  if (pid == 0)
+    {
+      child_setup ();
+      for (i = 0; i < warm + rounds; i++)
+        {
+          fd_read_all (there[0], msg, MSG);
+          fd_write_all (back[1], msg, MSG);
+        }
+      _exit (0);
+    }
+  for (i = 0; i < warm + rounds; i++)
+    {
+      struct timespec a, b;
+
+      clock_gettime (CLOCK_MONOTONIC, &a);
+      fd_write_all (there[1], msg, MSG);
+      fd_read_all (back[0], msg, MSG);
+      clock_gettime (CLOCK_MONOTONIC, &b);
+      if (i >= warm)
+        rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+    }
+  wait_child (pid, NULL);
+  close (there[0]);
+  close (there[1]);
+  close (back[0]);
+  close (back[1]);
+}
+
+static void
+run_latency (void)
+{
+  double *chan = g_new (double, opt_rounds);
+  double *pipes = g_new (double, opt_rounds);
+  double cm, cp, pm, pp;
+
+  latency_channel (chan, opt_rounds);
+  latency_pipe (pipes, opt_rounds);
+  qsort (chan, opt_rounds, sizeof (double), compare_double);
+  qsort (pipes, opt_rounds, sizeof (double), compare_double);
+  cm = chan[opt_rounds / 2];
+  cp = chan[(gint) (opt_rounds * 0.99)];
+  pm = pipes[opt_rounds / 2];
+  pp = pipes[(gint) (opt_rounds * 0.99)];
+  printf ("round trip, %d-byte ping-pong, %d rounds (µs):\n", MSG, opt_rounds);
+  printf ("  channel pair  median %8.2f  p99 %8.2f\n", cm, cp);
+  printf ("  pipe pair     median %8.2f  p99 %8.2f\n", pm, pp);
+  printf ("  channel/pipe median %.3fx (target <= 0.25), p99 %.3fx\n", cm / pm, cp / pp);
+  g_free (chan);
+  g_free (pipes);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Idle: a consumer waiting with no data                                    */
+/* ---------------------------------------------------------------------- */
+
+static void
+run_idle (void)
+{
+  g_autofree gchar *name = bench_name ("idle");
+  GError *error = NULL;
+  ShmipcChannel *p;
+  struct rusage ru;
+  double cpu;
+  double t0;
+  pid_t pid;
+
+  p = shmipc_channel_open (name, SHMIPC_CHANNEL_PRODUCER, 0, SHMIPC_DEFAULT_MODE,
+                           opt_backend, &error);
+  if (p == NULL)
+    die ("open", error);
+  t0 = now_s ();
+  pid = fork ();
+  if (pid == 0)
+    {
+      ShmipcChannel *c;
+      guint8 b;
+
+      child_setup ();
+      c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
+                               opt_backend, &error);
+      if (c == NULL)
+        die ("open", error);
+      /* The producer is alive and silent: wait until the timeout. */
+      if (shmipc_channel_read (c, &b, 1, opt_seconds * 1000, &error) >= 0 ||
+          !g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT))
+        die ("read", error);
+      _exit (0);
+    }
+  wait_child (pid, &ru);
+  t0 = now_s () - t0;
+  cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  printf ("idle consumer, %.2f s waiting: %.4f s CPU = %.3f %% of one core (target < 1 %%)\n",
+          t0, cpu, 100.0 * cpu / t0);
+  shmipc_channel_unlink (p, NULL);
+  shmipc_channel_free (p);
+}
+
+int
+main (int argc, char **argv)
+{
+  gchar *backend = NULL;
+  gint64 bytes = 0;
+  GOptionEntry entries[] = {
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend, "posix, sysv or auto", "B" },
+    { "bytes", 0, 0, G_OPTION_ARG_INT64, &bytes, "bytes moved by the throughput test", "N" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds, "ping-pong rounds", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "idle wait", "N" },
+    { "pin", 0, 0, G_OPTION_ARG_NONE, &opt_pin, "run parent and child on CPUs 0 and 1", NULL },
+    { NULL }
+  };
+  GOptionContext *context = g_option_context_new ("[throughput|latency|idle|all]");
+  GError *error = NULL;
+  const char *what;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) ||
+      (backend != NULL && !shmipc_backend_from_string (backend, &opt_backend, &error)))
+    {
+      fprintf (stderr, "bench-channel: %s\n", error->message);
+      return 2;
+    }
+  if (bytes > 0)
+    opt_bytes = (guint64) bytes;
+  if (opt_rounds < 100 || opt_seconds < 1)
+    {
+      fprintf (stderr, "bench-channel: --rounds must be >= 100 and --seconds >= 1\n");
+      return 2;
+    }
+  what = argc > 1 ? argv[1] : "all";
+  pin_to (0);
+  printf ("machine: %ld CPUs online\n", sysconf (_SC_NPROCESSORS_ONLN));
+  if (g_str_equal (what, "throughput") || g_str_equal (what, "all"))
+    run_throughput ();
+  if (g_str_equal (what, "latency") || g_str_equal (what, "all"))
+    run_latency ();
+  if (g_str_equal (what, "idle") || g_str_equal (what, "all"))
+    run_idle ();
+  g_option_context_free (context);
+  g_free (backend);
+  return 0;
+}

@@ -1,0 +1,1722 @@
+/* shmipc-channel.c - a single-producer single-consumer byte stream in
+ * shared memory
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* How a channel works
+ *
+ * One shared object (either backend) holds a header of
+ * SHMIPC_CHANNEL_HEADER_SIZE bytes followed by the ring. The header's
+ * fields are grouped on separate 128-byte blocks (two cache lines, so
+ * that the adjacent-line prefetcher does not couple them either), by
+ * who writes them:
+ *
+ *   offset   field                 written by
+ *   0        magic "SHMIPCch"      creator, once, last (release)
+ *   8        version (u32) = 1     creator, once
+ *   12       header_size (u32)     creator, once (4096)
+ *   16       capacity (u64)        creator, once
+ *   128      write_pos (u64)       producer
+ *   136      consumer_wake (u32)   producer (futex word the consumer sleeps on)
+ *   140      producer_sleeping     producer (1 while it may sleep)
+ *   256      read_pos (u64)        consumer
+ *   264      producer_wake (u32)   consumer (futex word the producer sleeps on)
+ *   268      consumer_sleeping     consumer
+ *   384      state (u32)           either side (open, end-of-stream, aborted)
+ *   392      producer owner (u64)  claimed by compare-and-swap
+ *   400      consumer owner (u64)
+ *   4096     ring (capacity bytes)
+ *
+ * Numbers are in the host's byte order. The positions are monotonically
+ * increasing byte counts; byte i of the stream lives at ring[i % capacity].
+ * An owner word is pid | (low 32 bits of the process start time << 32),
+ * so that a dead process whose pid was recycled is not taken for alive.
+ *
+ * Each side keeps its own position and the capacity in process memory and
+ * only ever loads the peer's position from the header, checking it against
+ * its own before use: whatever another process writes into the header,
+ * every offset used here is below the capacity read once at open, which
+ * was checked against the size of the mapping.
+ *
+ * Waiting: a short bounded spin, then a futex sleep with a Dekker-style
+ * handshake: the sleeper sets its "sleeping" flag, issues a full fence and
+ * checks the condition again before futex_wait(); the waker publishes its
+ * position, issues a full fence and only bumps the futex word and calls
+ * futex_wake() when the flag is set. At least one of the two sees the
+ * other's store, so a wake-up is never lost, and a busy stream makes no
+ * system calls at all. Sleeps time out every LIVENESS_INTERVAL_US so that a
+ * dead peer is noticed.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined (HAVE_LINUX_FUTEX_H) && defined (HAVE_SYS_SYSCALL_H)
+# include <linux/futex.h>
+# include <sys/syscall.h>
+# define SHMIPC_HAVE_FUTEX 1
+#endif
+
+#include "shmipc-private.h"
+#include "shmipc-channel.h"
+
+#define BLOCK 128
+
+typedef struct {
+  /* Written once by the creator before the magic is published. */
+  guint64 magic;
+  guint32 version;
+  guint32 header_size;
+  guint64 capacity;
+  guint8 pad0[BLOCK - 24];
+
+  /* Written by the producer. */
+  guint64 write_pos;
+  guint32 consumer_wake;
+  guint32 producer_sleeping;
+  guint8 pad1[BLOCK - 16];
+
+  /* Written by the consumer. */
+  guint64 read_pos;
+  guint32 producer_wake;
+  guint32 consumer_sleeping;
+  guint8 pad2[BLOCK - 16];
+
+  /* Control: rarely written, by either side. */
+  guint32 state;
+  guint32 reserved;
+  guint64 owner[2];
+  guint8 pad3[BLOCK - 24];
+} ChannelHeader;
+
+G_STATIC_ASSERT (sizeof (ChannelHeader) == 4 * BLOCK);
+G_STATIC_ASSERT (sizeof (ChannelHeader) <= SHMIPC_CHANNEL_HEADER_SIZE);
+G_STATIC_ASSERT (sizeof (SHMIPC_CHANNEL_MAGIC) - 1 == sizeof (guint64));
+
+/* A claim of the consumer slot by a producer resetting a stale channel:
+ * pids fit in 31 bits (Linux caps them at 2^22). */
+#define OWNER_RESET_BIT G_GUINT64_CONSTANT (0x80000000)
+#define OWNER_PID(owner) ((gint32) ((owner) & 0x7fffffff))
+
+/* How often a sleeping side re-checks that its peer is alive. */
+#define LIVENESS_INTERVAL_US (100 * 1000)
+/* How long an opener waits for another process to finish creating the
+ * header, or a producer to finish resetting a stale channel. */
+#define INIT_WAIT_US (2 * G_USEC_PER_SEC)
+/* Upper bound of the spin before sleeping. */
+#define SPIN_NS 20000
+
+struct _ShmipcChannel {
+  ShmipcSegment *segment;
+  ChannelHeader *header;
+  guint8 *ring;
+  guint64 capacity;      /* read once at open, validated against the mapping */
+  ShmipcChannelRole role;
+  guint64 me;            /* our owner word */
+  guint64 pos;           /* our position: write (producer) or read (consumer) */
+  guint64 peer_pos;      /* the peer's position, last validated load */
+  gsize held;            /* bytes handed out by reserve/peek */
+  gboolean finished;     /* producer: end-of-stream written; consumer: seen */
+  gint64 spin_ns;
+  volatile gint aborted; /* set by shmipc_channel_abort(), maybe in a signal handler */
+};
+
+static guint64
+magic_value (void)
+{
+  guint64 value;
+
+  memcpy (&value, SHMIPC_CHANNEL_MAGIC, sizeof value);
+  return value;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Processes                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* 1: @pid is gone (or a zombie), 0: alive with start time *start_out,
+ * -1: cannot tell. */
+static int
+process_start_time (pid_t    pid,
+                    guint64 *start_out)
+{
+#ifdef __linux__
+  char path[64];
+  char buf[1024];
+  const char *p;
+  ssize_t n;
+  int field;
+  int fd;
+
+  g_snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return (errno == ENOENT || errno == ESRCH) ? 1 : -1;
+  do
+    n = read (fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  close (fd);
+  if (n <= 0)
+    return (n == 0 || errno == ESRCH) ? 1 : -1;
+  buf[n] = '\0';
+
+  /* The command name (field 2) may hold spaces and parentheses: fields
+   * are counted from the last ')'. */
+  p = strrchr (buf, ')');
+  if (p == NULL || p[1] != ' ')
+    return -1;
+  p += 2;
+  /* Field 3, the state: a zombie or dead task is gone for our purpose,
+   * it will never touch the ring again. */
+  if (*p == 'Z' || *p == 'X' || *p == 'x')
+    return 1;
+  for (field = 3; field < 22; field++)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return -1;
+      p++;
+    }
+  *start_out = g_ascii_strtoull (p, NULL, 10);
+  return 0;
+#else
+  if (kill (pid, 0) == 0 || errno == EPERM)
+    {
+      *start_out = 0;
+      return 0;
+    }
+  return errno == ESRCH ? 1 : -1;
+#endif
+}
+
+static guint64
+owner_word (pid_t   pid,
+            guint64 start)
+{
+  return ((start & 0xffffffffu) << 32) | ((guint64) pid & 0x7fffffff);
+}
+
+/* TRUE when the process named by @owner still runs. */
+static gboolean
+owner_alive (guint64 owner)
+{
+  gint32 pid = OWNER_PID (owner);
+  guint64 start = 0;
+
+  if (pid <= 0)
+    return FALSE;
+  switch (process_start_time (pid, &start))
+    {
+    case 1:
+      return FALSE;
+    case 0:
+      return (start & 0xffffffffu) == (owner >> 32);
+    default:
+      /* /proc hidden from us (hidepid): at least ask the kernel. */
+      return !(kill (pid, 0) != 0 && errno == ESRCH);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Waiting and waking                                                       */
+/* ---------------------------------------------------------------------- */
+
+static inline void
+cpu_relax (void)
+{
+#if defined (__x86_64__) || defined (__i386__)
+  __builtin_ia32_pause ();
+#elif defined (__aarch64__)
+  __asm__ __volatile__ ("yield" ::: "memory");
+#endif
+}
+
+static void
+word_wait (guint32 *word,
+           guint32  expected,
+           gint64   timeout_us)
+{
+  struct timespec ts;
+
+#ifdef SHMIPC_HAVE_FUTEX
+  ts.tv_sec = timeout_us / G_USEC_PER_SEC;
+  ts.tv_nsec = (timeout_us % G_USEC_PER_SEC) * 1000;
+  /* Not FUTEX_PRIVATE_FLAG: the word is shared with another process.
+   * EAGAIN (the word changed), EINTR and ETIMEDOUT all send the caller
+   * back to its checks, so the result is not needed. */
+  syscall (SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0);
+#else
+  /* No futex: poll every millisecond. */
+  (void) word;
+  (void) expected;
+  ts.tv_sec = 0;
+  ts.tv_nsec = MIN (timeout_us, 1000) * 1000;
+  nanosleep (&ts, NULL);
+#endif
+}
+
+/* Async-signal-safe: shmipc_channel_abort() calls it. */
+static void
+word_wake (guint32 *word)
+{
+  /* The increment makes a sleeper that has not yet reached futex_wait()
+   * return at once (its expected value is stale). */
+  __atomic_fetch_add (word, 1, __ATOMIC_SEQ_CST);
+#ifdef SHMIPC_HAVE_FUTEX
+  syscall (SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+#endif
+}
+
+/* After publishing a position or a state: wake the peer if it sleeps. */
+static void
+wake_peer (ShmipcChannel *channel)
+{
+  ChannelHeader *h = channel->header;
+  guint32 *sleeping;
+  guint32 *word;
+
+  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
+    {
+      sleeping = &h->consumer_sleeping;
+      word = &h->consumer_wake;
+    }
+  else
+    {
+      sleeping = &h->producer_sleeping;
+      word = &h->producer_wake;
+    }
+  /* Dekker: our store (position or state) must be globally visible before
+   * we read the peer's flag, and the peer fences between setting its flag
+   * and re-reading our position; so either it sees our store, or we see
+   * its flag and wake it. */
+  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+  if (__atomic_load_n (sleeping, __ATOMIC_RELAXED) != 0)
+    word_wake (word);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Checks                                                                   */
+/* ---------------------------------------------------------------------- */
+
+static const gchar *
+channel_name (ShmipcChannel *channel)
+{
+  return shmipc_segment_get_name (channel->segment);
+}
+
+static const gchar *
+peer_role_name (ShmipcChannel *channel)
+{
+  return channel->role == SHMIPC_CHANNEL_PRODUCER ? "consumer" : "producer";
+}
+
+static void
+set_aborted_error (ShmipcChannel  *channel,
+                   GError        **error)
+{
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_FAILED,
+               "Channel \"%s\": the stream was aborted", channel_name (channel));
+}
+
+enum { POLL_ERROR = -1, POLL_WAIT = 0, POLL_READY = 1, POLL_END = 2 };
+
+/* Loads the state word; FALSE (with @error) when the stream was aborted
+ * or the word holds nonsense. */
+static gboolean
+check_state (ShmipcChannel       *channel,
+             ShmipcChannelState  *state_out,
+             GError             **error)
+{
+  guint32 state;
+
+  if (__atomic_load_n (&channel->aborted, __ATOMIC_ACQUIRE))
+    {
+      set_aborted_error (channel, error);
+      return FALSE;
+    }
+  /* Acquire: pairs with the release store of end-of-stream, which comes
+   * after the producer's last position store. */
+  state = __atomic_load_n (&channel->header->state, __ATOMIC_ACQUIRE);
+  switch (state)
+    {
+    case SHMIPC_CHANNEL_STATE_OPEN:
+    case SHMIPC_CHANNEL_STATE_END_OF_STREAM:
+      *state_out = state;
+      return TRUE;
+    case SHMIPC_CHANNEL_STATE_ABORTED:
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
+                   "Channel \"%s\": the %s aborted the stream",
+                   channel_name (channel), peer_role_name (channel));
+      return FALSE;
+    default:
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (state %u)",
+                   channel_name (channel), state);
+      return FALSE;
+    }
+}
+
+/* Consumer: is there data (READY), the end of the stream (END), or
+ * nothing yet (WAIT)? */
+static int
+consumer_poll (ShmipcChannel  *channel,
+               GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  ShmipcChannelState state;
+  guint64 w;
+  int pass;
+
+  for (pass = 0; pass < 2; pass++)
+    {
+      /* Acquire: the bytes below the producer's position were written
+       * before it stored the position (release). */
+      w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE);
+      if (w < channel->pos || w - channel->pos > channel->capacity)
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                       "Channel \"%s\": corrupt header (write position %" G_GUINT64_FORMAT
+                       ", read position %" G_GUINT64_FORMAT ", capacity %" G_GUINT64_FORMAT ")",
+                       channel_name (channel), w, channel->pos, channel->capacity);
+          return POLL_ERROR;
+        }
+      channel->peer_pos = w;
+      if (w != channel->pos)
+        return POLL_READY;
+      if (!check_state (channel, &state, error))
+        return POLL_ERROR;
+      if (state == SHMIPC_CHANNEL_STATE_OPEN)
+        return POLL_WAIT;
+      /* End of stream: look at the position once more, since the state
+       * was loaded after it; the producer stored its last position
+       * before the state. */
+    }
+  return POLL_END;
+}
+
+/* Producer: is there free space (READY) or not (WAIT)? */
+static int
+producer_poll (ShmipcChannel  *channel,
+               GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  ShmipcChannelState state;
+  guint64 r;
+
+  if (!check_state (channel, &state, error))
+    return POLL_ERROR;
+  if (state != SHMIPC_CHANNEL_STATE_OPEN)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (end of stream set by another process)",
+                   channel_name (channel));
+      return POLL_ERROR;
+    }
+  /* Acquire: the consumer has finished copying the bytes below its
+   * position before storing it, so they may be overwritten. */
+  r = __atomic_load_n (&h->read_pos, __ATOMIC_ACQUIRE);
+  if (r > channel->pos || channel->pos - r > channel->capacity)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (read position %" G_GUINT64_FORMAT
+                   ", write position %" G_GUINT64_FORMAT ", capacity %" G_GUINT64_FORMAT ")",
+                   channel_name (channel), r, channel->pos, channel->capacity);
+      return POLL_ERROR;
+    }
+  channel->peer_pos = r;
+  return channel->pos - r < channel->capacity ? POLL_READY : POLL_WAIT;
+}
+
+static int
+channel_poll (ShmipcChannel  *channel,
+              GError        **error)
+{
+  return channel->role == SHMIPC_CHANNEL_PRODUCER ?
+         producer_poll (channel, error) : consumer_poll (channel, error);
+}
+
+/* Checks that the peer, if one has attached, still runs. */
+static gboolean
+peer_alive (ShmipcChannel *channel,
+            gint32        *pid_out)
+{
+  guint64 owner = __atomic_load_n (&channel->header->owner[1 - channel->role],
+                                   __ATOMIC_ACQUIRE);
+
+  *pid_out = OWNER_PID (owner);
+  /* 0: not arrived yet, or left after writing the final state. */
+  return owner == 0 || owner_alive (owner);
+}
+
+/* Waits until channel_poll() is no longer WAIT. */
+static int
+channel_wait (ShmipcChannel  *channel,
+              gint            timeout_ms,
+              GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  guint32 *word;
+  guint32 *sleeping;
+  gint64 deadline;
+  gint64 start;
+  int result;
+
+  result = channel_poll (channel, error);
+  if (result != POLL_WAIT)
+    return result;
+
+  start = g_get_monotonic_time ();
+  deadline = timeout_ms < 0 ? G_MAXINT64 : start + (gint64) timeout_ms * 1000;
+
+  /* A short spin: a peer on another CPU usually answers within
+   * microseconds, far less than the cost of sleeping and being woken
+   * (tens of microseconds across virtual CPUs). Yielding now and then
+   * lets a peer that shares our CPU run instead of waiting out our spin,
+   * and keeps both tasks runnable, so that the scheduler moves one of
+   * them to an idle CPU rather than pinning them together as sleep and
+   * wake-up would. */
+  if (channel->spin_ns > 0 && timeout_ms != 0)
+    {
+      gint64 spin_end = start + channel->spin_ns / 1000;
+      guint round = 0;
+
+      do
+        {
+          int i;
+
+          for (i = 0; i < 16; i++)
+            cpu_relax ();
+          result = channel_poll (channel, error);
+          if (result != POLL_WAIT)
+            return result;
+          if (++round % 4 == 0)
+            sched_yield ();
+        }
+      while (g_get_monotonic_time () < spin_end);
+    }
+
+  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
+    {
+      word = &h->producer_wake;
+      sleeping = &h->producer_sleeping;
+    }
+  else
+    {
+      word = &h->consumer_wake;
+      sleeping = &h->consumer_sleeping;
+    }
+
+  for (;;)
+    {
+      guint32 seq;
+      gint32 peer_pid;
+      gint64 now;
+
+      /* Read the word before announcing the sleep: any wake after this
+       * point changes it, so futex_wait() then returns at once. */
+      seq = __atomic_load_n (word, __ATOMIC_ACQUIRE);
+      __atomic_store_n (sleeping, 1, __ATOMIC_RELAXED);
+      /* Dekker, the sleeper's half (see wake_peer()). */
+      __atomic_thread_fence (__ATOMIC_SEQ_CST);
+      result = channel_poll (channel, error);
+      if (result != POLL_WAIT)
+        {
+          __atomic_store_n (sleeping, 0, __ATOMIC_RELAXED);
+          return result;
+        }
+
+      now = g_get_monotonic_time ();
+      if (now >= deadline)
+        {
+          __atomic_store_n (sleeping, 0, __ATOMIC_RELAXED);
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT,
+                       "Channel \"%s\": timed out after %d ms waiting for the %s",
+                       channel_name (channel), timeout_ms, peer_role_name (channel));
+          return POLL_ERROR;
+        }
+      word_wait (word, seq, MIN (deadline - now, LIVENESS_INTERVAL_US));
+      __atomic_store_n (sleeping, 0, __ATOMIC_RELAXED);
+
+      result = channel_poll (channel, error);
+      if (result != POLL_WAIT)
+        return result;
+
+      if (!peer_alive (channel, &peer_pid))
+        {
+          /* The consumer first gets every byte the producer committed:
+           * a dead process's stores are all visible by now. */
+          result = channel_poll (channel, error);
+          if (result != POLL_WAIT)
+            return result;
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
+                       "Channel \"%s\": the %s (pid %d) died",
+                       channel_name (channel), peer_role_name (channel), (int) peer_pid);
+          return POLL_ERROR;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Opening                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Checks the constant part of a header against the mapping; on success
+ * *capacity_out is the ring size. Works on a read-only mapping. */
+static gboolean
+validate_header (gconstpointer   data,
+                 gsize           size,
+                 const gchar    *name,
+                 guint64        *capacity_out,
+                 GError        **error)
+{
+  const ChannelHeader *h = data;
+  guint32 version;
+  guint32 header_size;
+  guint64 capacity;
+
+  if (!shmipc_channel_is_channel (data, size))
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "\"%s\" is not a channel (no channel header)", name);
+      return FALSE;
+    }
+  version = __atomic_load_n (&h->version, __ATOMIC_RELAXED);
+  header_size = __atomic_load_n (&h->header_size, __ATOMIC_RELAXED);
+  capacity = __atomic_load_n (&h->capacity, __ATOMIC_RELAXED);
+  if (version != SHMIPC_CHANNEL_VERSION)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": unknown header version %u (this library knows %u)",
+                   name, version, SHMIPC_CHANNEL_VERSION);
+      return FALSE;
+    }
+  if (header_size != SHMIPC_CHANNEL_HEADER_SIZE || size < SHMIPC_CHANNEL_HEADER_SIZE)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (header size %u, object size %"
+                   G_GSIZE_FORMAT ")", name, header_size, size);
+      return FALSE;
+    }
+  if (capacity < SHMIPC_CHANNEL_MIN_CAPACITY || capacity > SHMIPC_CHANNEL_MAX_CAPACITY ||
+      capacity > size - SHMIPC_CHANNEL_HEADER_SIZE)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (capacity %" G_GUINT64_FORMAT
+                   " in an object of %" G_GSIZE_FORMAT " bytes)", name, capacity, size);
+      return FALSE;
+    }
+  *capacity_out = capacity;
+  return TRUE;
+}
+
+/* Positions of a header being attached to. */
+static gboolean
+load_positions (ShmipcChannel  *channel,
+                guint64        *w_out,
+                guint64        *r_out,
+                GError        **error)
+{
+  guint64 w = __atomic_load_n (&channel->header->write_pos, __ATOMIC_ACQUIRE);
+  guint64 r = __atomic_load_n (&channel->header->read_pos, __ATOMIC_ACQUIRE);
+
+  if (r > w || w - r > channel->capacity)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (read position %" G_GUINT64_FORMAT
+                   ", write position %" G_GUINT64_FORMAT ", capacity %" G_GUINT64_FORMAT ")",
+                   channel_name (channel), r, w, channel->capacity);
+      return FALSE;
+    }
+  *w_out = w;
+  *r_out = r;
+  return TRUE;
+}
+
+static void
+release_slot (ShmipcChannel *channel,
+              guint64        restore)
+{
+  guint64 expected = channel->me;
+
+  /* Only if it is still ours: never clobber another process's claim. */
+  __atomic_compare_exchange_n (&channel->header->owner[channel->role], &expected, restore,
+                               FALSE, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+/* Claims our role's slot. Returns 1 with *prev_out the previous (dead or
+ * 0) owner, 0 to retry later, -1 on error. */
+static int
+claim_slot (ShmipcChannel  *channel,
+            guint64        *prev_out,
+            GError        **error)
+{
+  guint64 *slot = &channel->header->owner[channel->role];
+  guint64 cur = __atomic_load_n (slot, __ATOMIC_ACQUIRE);
+
+  for (;;)
+    {
+      if (cur != 0 && owner_alive (cur))
+        {
+          if (cur & OWNER_RESET_BIT)
+            return 0;   /* a producer is resetting the channel: soon free */
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                       "Channel \"%s\": the %s end is in use by process %d",
+                       channel_name (channel),
+                       shmipc_channel_role_to_string (channel->role), (int) OWNER_PID (cur));
+          return -1;
+        }
+      /* Acquire on success: we then read the positions and state the
+       * previous holder (or a resetting producer) stored before releasing. */
+      if (__atomic_compare_exchange_n (slot, &cur, channel->me, FALSE,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        {
+          *prev_out = cur;
+          return 1;
+        }
+      /* cur now holds the newer owner: look again. */
+    }
+}
+
+/* A producer joining a channel that holds a previous stream (finished,
+ * aborted, or left by a dead producer): when no consumer is reading it,
+ * start a new stream after it. Returns 1 done, 0 retry, -1 error. */
+static int
+producer_take_over (ShmipcChannel  *channel,
+                    guint64         prev,
+                    GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  guint64 consumer;
+  guint64 lock;
+  guint64 w;
+  guint64 r;
+  guint32 state;
+
+  if (!load_positions (channel, &w, &r, error))
+    return -1;
+  state = __atomic_load_n (&h->state, __ATOMIC_ACQUIRE);
+  channel->pos = w;
+  if (prev == 0 && state == SHMIPC_CHANNEL_STATE_OPEN)
+    return 1;   /* a fresh channel, or one a consumer opened first */
+
+  consumer = __atomic_load_n (&h->owner[SHMIPC_CHANNEL_CONSUMER], __ATOMIC_ACQUIRE);
+  if (consumer != 0 && owner_alive (consumer))
+    {
+      if (consumer & OWNER_RESET_BIT)
+        return 0;
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                   "Channel \"%s\": the consumer (pid %d) is still reading the previous stream",
+                   channel_name (channel), (int) OWNER_PID (consumer));
+      return -1;
+    }
+  if (state == SHMIPC_CHANNEL_STATE_END_OF_STREAM && consumer == 0 && w != r)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_EXISTS,
+                   "Channel \"%s\" holds a finished stream (%" G_GUINT64_FORMAT
+                   " bytes) that no consumer has read yet",
+                   channel_name (channel), w - r);
+      return -1;
+    }
+
+  /* Lock the consumer slot so that no consumer attaches half-way through;
+   * one arriving now waits for the lock to go. */
+  lock = channel->me | OWNER_RESET_BIT;
+  if (!__atomic_compare_exchange_n (&h->owner[SHMIPC_CHANNEL_CONSUMER], &consumer, lock,
+                                    FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return 0;
+  /* The old bytes are dropped: the new stream starts where the old one
+   * ended, so positions keep increasing. */
+  __atomic_store_n (&h->read_pos, w, __ATOMIC_RELAXED);
+  __atomic_store_n (&h->consumer_sleeping, 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&h->producer_sleeping, 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&h->state, SHMIPC_CHANNEL_STATE_OPEN, __ATOMIC_RELAXED);
+  /* Release: a consumer claiming the slot next sees the stores above. */
+  __atomic_store_n (&h->owner[SHMIPC_CHANNEL_CONSUMER], 0, __ATOMIC_RELEASE);
+  return 1;
+}
+
+static gboolean
+spin_allowed (void)
+{
+  /* On a single CPU the peer cannot run while we spin. */
+  return sysconf (_SC_NPROCESSORS_ONLN) > 1;
+}
+
+/**
+ * shmipc_channel_open:
+ * @name: the channel object's name; "name" and "/name" are the same
+ * @role: %SHMIPC_CHANNEL_PRODUCER or %SHMIPC_CHANNEL_CONSUMER
+ * @capacity: ring size in bytes for a new channel, between
+ *   %SHMIPC_CHANNEL_MIN_CAPACITY and %SHMIPC_CHANNEL_MAX_CAPACITY (any
+ *   size, not only powers of two); 0 for %SHMIPC_CHANNEL_DEFAULT_CAPACITY.
+ *   An existing channel keeps its own capacity.
+ * @mode: permission bits of a new object (%SHMIPC_DEFAULT_MODE when you
+ *   have no preference)
+ * @backend: the backend, as for shmipc_segment_open()
+ * @error: return location for a #GError, or %NULL
+ *
+ * Opens one end of a channel. Either end may come first: the first
+ * creates the object (%SHMIPC_CHANNEL_HEADER_SIZE + @capacity bytes) and
+ * publishes its header atomically, the second attaches; neither waits for
+ * the other here (reads and writes do).
+ *
+ * Errors: %SHMIPC_ERROR_BUSY when a live process holds @role (the message
+ * names its pid; an end held by a process that has died is taken over);
+ * %SHMIPC_ERROR_CORRUPT when the object is not a channel, has an unknown
+ * version, or a header inconsistent with its size; %SHMIPC_ERROR_EXISTS
+ * when a producer finds a finished stream no consumer has read yet. A
+ * producer joining a channel left by a dead or finished producer, with no
+ * live consumer, starts a new stream in it; with a live consumer still
+ * reading the old stream it gets %SHMIPC_ERROR_BUSY.
+ *
+ * Removal: the channel object outlives both handles. By convention the
+ * consumer removes it with shmipc_channel_unlink() once it has read the
+ * end of the stream, and either side removes it when the stream fails or
+ * is aborted (removing an already removed channel is harmless: ignore
+ * %SHMIPC_ERROR_NOT_FOUND).
+ *
+ * Returns: (transfer full): a new #ShmipcChannel, or %NULL on error.
+ */
+ShmipcChannel *
+shmipc_channel_open (const gchar        *name,
+                     ShmipcChannelRole   role,
+                     gsize               capacity,
+                     guint               mode,
+                     ShmipcBackend       backend,
+                     GError            **error)
+{
+  g_autoptr(ShmipcSegment) segment = NULL;
+  ShmipcChannel *channel;
+  ChannelHeader *h;
+  guint64 start = 0;
+  guint64 prev = 0;
+  gint64 deadline;
+  int done;
+
+  if (role != SHMIPC_CHANNEL_PRODUCER && role != SHMIPC_CHANNEL_CONSUMER)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot open channel \"%s\": unknown role %d", name, (int) role);
+      return NULL;
+    }
+  if (capacity == 0)
+    capacity = SHMIPC_CHANNEL_DEFAULT_CAPACITY;
+  if (capacity < SHMIPC_CHANNEL_MIN_CAPACITY || (guint64) capacity > SHMIPC_CHANNEL_MAX_CAPACITY)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot open channel \"%s\": capacity %" G_GSIZE_FORMAT
+                   " is outside %u to %" G_GUINT64_FORMAT " bytes",
+                   name, capacity, (guint) SHMIPC_CHANNEL_MIN_CAPACITY,
+                   (guint64) SHMIPC_CHANNEL_MAX_CAPACITY);
+      return NULL;
+    }
+  if (process_start_time (getpid (), &start) != 0)
+    start = 0;
+
+  deadline = g_get_monotonic_time () + INIT_WAIT_US;
+  for (;;)
+    {
+      gpointer data;
+      gsize size;
+      guint64 magic;
+
+      segment = shmipc_segment_open (name, SHMIPC_OPEN_CREATE,
+                                     SHMIPC_CHANNEL_HEADER_SIZE + capacity,
+                                     mode, backend, error);
+      if (segment == NULL)
+        return NULL;
+      data = shmipc_segment_get_data (segment);
+      size = shmipc_segment_get_size (segment);
+      if (shmipc_segment_get_created (segment))
+        break;
+      if (data != NULL && size >= sizeof (ChannelHeader))
+        {
+          /* Acquire: pairs with the creator's release store of the magic,
+           * so every other header field is initialised once it shows. */
+          magic = __atomic_load_n ((guint64 *) data, __ATOMIC_ACQUIRE);
+          if (magic == magic_value ())
+            break;
+          if (magic != 0)
+            {
+              g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                           "\"%s\" is not a channel (no channel header)",
+                           shmipc_segment_get_name (segment));
+              return NULL;
+            }
+        }
+      /* Empty, or a header still being written by its creator (a POSIX
+       * object is sized just after it is created): look again shortly. */
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                       "\"%s\" is not a channel (%" G_GSIZE_FORMAT
+                       " bytes, no channel header after %d s)",
+                       shmipc_segment_get_name (segment), size,
+                       (int) (INIT_WAIT_US / G_USEC_PER_SEC));
+          return NULL;
+        }
+      g_clear_pointer (&segment, shmipc_segment_free);
+      g_usleep (1000);
+    }
+
+  channel = g_new0 (ShmipcChannel, 1);
+  channel->role = role;
+  channel->me = owner_word (getpid (), start);
+  channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
+  h = shmipc_segment_get_data (segment);
+  channel->header = h;
+
+  if (shmipc_segment_get_created (segment))
+    {
+      /* The object is zero-filled: positions 0, state open, no owners. */
+      h->version = SHMIPC_CHANNEL_VERSION;
+      h->header_size = SHMIPC_CHANNEL_HEADER_SIZE;
+      h->capacity = capacity;
+      h->owner[role] = channel->me;
+      /* Release: everything above is visible before the magic is. */
+      __atomic_store_n (&h->magic, magic_value (), __ATOMIC_RELEASE);
+    }
+
+  channel->segment = g_steal_pointer (&segment);
+  if (!validate_header (h, shmipc_segment_get_size (channel->segment),
+                        channel_name (channel), &channel->capacity, error))
+    goto fail_unclaimed;
+  channel->ring = (guint8 *) h + SHMIPC_CHANNEL_HEADER_SIZE;
+
+  if (!shmipc_segment_get_created (channel->segment))
+    {
+      for (;;)
+        {
+          done = claim_slot (channel, &prev, error);
+          if (done < 0)
+            goto fail_unclaimed;
+          if (done > 0)
+            {
+              if (role == SHMIPC_CHANNEL_CONSUMER)
+                break;
+              done = producer_take_over (channel, prev, error);
+              if (done > 0)
+                break;
+              /* Give the slot back as it was, so that a consumer waiting
+               * on a dead producer still sees it dead. */
+              release_slot (channel, prev);
+              if (done < 0)
+                goto fail_unclaimed;
+            }
+          if (g_get_monotonic_time () >= deadline)
+            {
+              g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                           "Channel \"%s\": the %s end is being reset by another process",
+                           channel_name (channel), shmipc_channel_role_to_string (role));
+              goto fail_unclaimed;
+            }
+          g_usleep (1000);
+        }
+    }
+
+  {
+    guint64 w, r;
+
+    if (!load_positions (channel, &w, &r, error))
+      {
+        release_slot (channel, prev);
+        goto fail_unclaimed;
+      }
+    channel->pos = role == SHMIPC_CHANNEL_PRODUCER ? w : r;
+    channel->peer_pos = role == SHMIPC_CHANNEL_PRODUCER ? r : w;
+  }
+  return channel;
+
+fail_unclaimed:
+  shmipc_segment_free (channel->segment);
+  g_free (channel);
+  return NULL;
+}
+
+/**
+ * shmipc_channel_free:
+ * @channel: (nullable): a #ShmipcChannel
+ *
+ * Leaves the channel and unmaps it. A producer that has not called
+ * shmipc_channel_close_write(), or a consumer that has not read the end
+ * of the stream, aborts the stream, so that the peer fails at once rather
+ * than waiting. The object itself stays (see shmipc_channel_unlink()).
+ */
+void
+shmipc_channel_free (ShmipcChannel *channel)
+{
+  if (channel == NULL)
+    return;
+
+  if (!channel->finished)
+    {
+      guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
+
+      if (__atomic_compare_exchange_n (&channel->header->state, &expected,
+                                       SHMIPC_CHANNEL_STATE_ABORTED, FALSE,
+                                       __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        wake_peer (channel);
+    }
+  release_slot (channel, 0);
+  shmipc_segment_free (channel->segment);
+  g_free (channel);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Producer                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static gboolean
+check_role (ShmipcChannel     *channel,
+            ShmipcChannelRole  role,
+            const gchar       *what,
+            GError           **error)
+{
+  if (channel->role != role)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Channel \"%s\": %s needs the %s end",
+                   channel_name (channel), what, shmipc_channel_role_to_string (role));
+      return FALSE;
+    }
+  if (role == SHMIPC_CHANNEL_PRODUCER && channel->finished)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Channel \"%s\": %s after the end of the stream",
+                   channel_name (channel), what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * shmipc_channel_reserve:
+ * @channel: the producer end of a channel
+ * @data_out: (out): where to store the start of the free space
+ * @length_out: (out): where to store its length, at least 1
+ * @timeout_ms: longest wait for free space in milliseconds; -1 waits
+ *   for ever, 0 does not wait
+ * @error: return location for a #GError, or %NULL
+ *
+ * Waits for free space in the ring and hands out the largest contiguous
+ * part of it, to be filled in place (for example by read(2)) and then
+ * published with shmipc_channel_commit(). A new reservation replaces one
+ * that was not committed.
+ *
+ * Errors: %SHMIPC_ERROR_TIMED_OUT, %SHMIPC_ERROR_PEER_DIED (the consumer
+ * died or aborted), %SHMIPC_ERROR_CORRUPT, %SHMIPC_ERROR_FAILED after
+ * shmipc_channel_abort().
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+shmipc_channel_reserve (ShmipcChannel  *channel,
+                        gpointer       *data_out,
+                        gsize          *length_out,
+                        gint            timeout_ms,
+                        GError        **error)
+{
+  guint64 offset;
+  guint64 space;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  g_return_val_if_fail (data_out != NULL && length_out != NULL, FALSE);
+
+  channel->held = 0;
+  if (!check_role (channel, SHMIPC_CHANNEL_PRODUCER, "reserve", error))
+    return FALSE;
+  if (channel_wait (channel, timeout_ms, error) < 0)
+    return FALSE;
+
+  /* Both values come from our own memory, checked in producer_poll(). */
+  space = channel->capacity - (channel->pos - channel->peer_pos);
+  offset = channel->pos % channel->capacity;
+  channel->held = (gsize) MIN (space, channel->capacity - offset);
+  *data_out = channel->ring + offset;
+  *length_out = channel->held;
+  return TRUE;
+}
+
+/**
+ * shmipc_channel_commit:
+ * @channel: the producer end of a channel
+ * @length: how many bytes of the last reservation to publish (0 is fine)
+ * @error: return location for a #GError, or %NULL
+ *
+ * Publishes the first @length bytes of the space handed out by
+ * shmipc_channel_reserve() and ends the reservation. Wakes the consumer
+ * only when it sleeps.
+ *
+ * Returns: %TRUE on success; %SHMIPC_ERROR_INVALID_ARGUMENT when @length
+ * exceeds the reservation.
+ */
+gboolean
+shmipc_channel_commit (ShmipcChannel  *channel,
+                       gsize           length,
+                       GError        **error)
+{
+  g_return_val_if_fail (channel != NULL, FALSE);
+
+  if (!check_role (channel, SHMIPC_CHANNEL_PRODUCER, "commit", error))
+    return FALSE;
+  if (length > channel->held)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Channel \"%s\": commit of %" G_GSIZE_FORMAT " bytes exceeds the %"
+                   G_GSIZE_FORMAT " reserved", channel_name (channel), length, channel->held);
+      return FALSE;
+    }
+  channel->held = 0;
+  if (length == 0)
+    return TRUE;
+  channel->pos += length;
+  /* Release: the bytes are in the ring before the consumer sees them. */
+  __atomic_store_n (&channel->header->write_pos, channel->pos, __ATOMIC_RELEASE);
+  wake_peer (channel);
+  return TRUE;
+}
+
+/**
+ * shmipc_channel_write:
+ * @channel: the producer end of a channel
+ * @data: (array length=length): bytes to write
+ * @length: how many
+ * @timeout_ms: longest wait for free space, each time the ring is full,
+ *   in milliseconds; -1 waits for ever
+ * @error: return location for a #GError, or %NULL
+ *
+ * Writes all of @data, waiting for the consumer to make room as needed.
+ * On error, a prefix of @data may have been written.
+ *
+ * Returns: %TRUE when every byte was written.
+ */
+gboolean
+shmipc_channel_write (ShmipcChannel  *channel,
+                      gconstpointer   data,
+                      gsize           length,
+                      gint            timeout_ms,
+                      GError        **error)
+{
+  const guint8 *p = data;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+
+  if (!check_role (channel, SHMIPC_CHANNEL_PRODUCER, "write", error))
+    return FALSE;
+  while (length > 0)
+    {
+      gpointer dest;
+      gsize space;
+      gsize n;
+
+      if (!shmipc_channel_reserve (channel, &dest, &space, timeout_ms, error))
+        return FALSE;
+      n = MIN (space, length);
+      memcpy (dest, p, n);
+      if (!shmipc_channel_commit (channel, n, error))
+        return FALSE;
+      p += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+/**
+ * shmipc_channel_close_write:
+ * @channel: the producer end of a channel
+ * @error: return location for a #GError, or %NULL
+ *
+ * Marks the end of the stream: the consumer reads what is left, then
+ * gets end-of-stream. An uncommitted reservation is dropped.
+ *
+ * Returns: %TRUE on success; %SHMIPC_ERROR_PEER_DIED when the consumer
+ * has aborted the stream.
+ */
+gboolean
+shmipc_channel_close_write (ShmipcChannel  *channel,
+                            GError        **error)
+{
+  guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
+  ShmipcChannelState state;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+
+  if (!check_role (channel, SHMIPC_CHANNEL_PRODUCER, "end of stream", error))
+    return FALSE;
+  channel->held = 0;
+  /* Release (in the seq_cst CAS): our last position store comes first. */
+  if (!__atomic_compare_exchange_n (&channel->header->state, &expected,
+                                    SHMIPC_CHANNEL_STATE_END_OF_STREAM, FALSE,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+    {
+      if (!check_state (channel, &state, error))
+        return FALSE;
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (end of stream set by another process)",
+                   channel_name (channel));
+      return FALSE;
+    }
+  channel->finished = TRUE;
+  wake_peer (channel);
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Consumer                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * shmipc_channel_peek:
+ * @channel: the consumer end of a channel
+ * @data_out: (out): where to store the start of the readable bytes
+ * @length_out: (out): where to store how many are contiguous there; 0
+ *   means the end of the stream
+ * @timeout_ms: longest wait for data in milliseconds; -1 waits for ever,
+ *   0 does not wait
+ * @error: return location for a #GError, or %NULL
+ *
+ * Waits for data and shows the largest contiguous run of it in place
+ * (for example for write(2)); release it with shmipc_channel_consume().
+ *
+ * Errors: %SHMIPC_ERROR_TIMED_OUT; %SHMIPC_ERROR_PEER_DIED once every
+ * byte the producer committed has been read and the producer has died
+ * or aborted; %SHMIPC_ERROR_CORRUPT; %SHMIPC_ERROR_FAILED after
+ * shmipc_channel_abort().
+ *
+ * Returns: %TRUE on success (including end-of-stream).
+ */
+gboolean
+shmipc_channel_peek (ShmipcChannel   *channel,
+                     gconstpointer   *data_out,
+                     gsize           *length_out,
+                     gint             timeout_ms,
+                     GError         **error)
+{
+  guint64 offset;
+  guint64 avail;
+  int result;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  g_return_val_if_fail (data_out != NULL && length_out != NULL, FALSE);
+
+  channel->held = 0;
+  if (!check_role (channel, SHMIPC_CHANNEL_CONSUMER, "peek", error))
+    return FALSE;
+  result = channel_wait (channel, timeout_ms, error);
+  if (result < 0)
+    return FALSE;
+  offset = channel->pos % channel->capacity;
+  *data_out = channel->ring + offset;
+  if (result == POLL_END)
+    {
+      channel->finished = TRUE;
+      *length_out = 0;
+      return TRUE;
+    }
+  avail = channel->peer_pos - channel->pos;
+  channel->held = (gsize) MIN (avail, channel->capacity - offset);
+  *length_out = channel->held;
+  return TRUE;
+}
+
+/**
+ * shmipc_channel_consume:
+ * @channel: the consumer end of a channel
+ * @length: how many of the bytes shown by shmipc_channel_peek() to release
+ * @error: return location for a #GError, or %NULL
+ *
+ * Gives the first @length bytes shown by the last peek back to the
+ * producer and ends the peek.
+ *
+ * Returns: %TRUE on success; %SHMIPC_ERROR_INVALID_ARGUMENT when @length
+ * exceeds what was shown.
+ */
+gboolean
+shmipc_channel_consume (ShmipcChannel  *channel,
+                        gsize           length,
+                        GError        **error)
+{
+  g_return_val_if_fail (channel != NULL, FALSE);
+
+  if (!check_role (channel, SHMIPC_CHANNEL_CONSUMER, "consume", error))
+    return FALSE;
+  if (length > channel->held)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Channel \"%s\": consuming %" G_GSIZE_FORMAT " bytes exceeds the %"
+                   G_GSIZE_FORMAT " shown", channel_name (channel), length, channel->held);
+      return FALSE;
+    }
+  channel->held = 0;
+  if (length == 0)
+    return TRUE;
+  channel->pos += length;
+  /* Release: we are done reading those bytes before the producer may
+   * overwrite them. */
+  __atomic_store_n (&channel->header->read_pos, channel->pos, __ATOMIC_RELEASE);
+  wake_peer (channel);
+  return TRUE;
+}
+
+/**
+ * shmipc_channel_read:
+ * @channel: the consumer end of a channel
+ * @buffer: (out caller-allocates) (array length=length): where to copy
+ * @length: size of @buffer
+ * @timeout_ms: longest wait for data in milliseconds; -1 waits for ever,
+ *   0 does not wait
+ * @error: return location for a #GError, or %NULL
+ *
+ * Like read(2): waits until at least one byte is available, then copies
+ * as many as are there, up to @length.
+ *
+ * Returns: the number of bytes read, 0 at the end of the stream (or when
+ * @length is 0), -1 on error (see shmipc_channel_peek()).
+ */
+gssize
+shmipc_channel_read (ShmipcChannel  *channel,
+                     gpointer        buffer,
+                     gsize           length,
+                     gint            timeout_ms,
+                     GError        **error)
+{
+  guint8 *p = buffer;
+  gsize done = 0;
+
+  g_return_val_if_fail (channel != NULL, -1);
+  g_return_val_if_fail (buffer != NULL || length == 0, -1);
+  g_return_val_if_fail (length <= G_MAXSSIZE, -1);
+
+  if (!check_role (channel, SHMIPC_CHANNEL_CONSUMER, "read", error))
+    return -1;
+  if (length == 0)
+    return 0;
+  /* At most two runs: up to the end of the ring, then from its start. */
+  while (done < length)
+    {
+      gconstpointer src;
+      gsize avail;
+      gsize n;
+
+      if (!shmipc_channel_peek (channel, &src, &avail, done == 0 ? timeout_ms : 0, error))
+        {
+          if (done == 0)
+            return -1;
+          /* What was copied is returned; the error comes again next call. */
+          g_clear_error (error);
+          break;
+        }
+      if (avail == 0)
+        break;
+      n = MIN (avail, length - done);
+      memcpy (p + done, src, n);
+      if (!shmipc_channel_consume (channel, n, error))
+        return -1;
+      done += n;
+      if (channel->peer_pos == channel->pos)
+        break;
+    }
+  return (gssize) done;
+}
+
+/* ---------------------------------------------------------------------- */
+/* File descriptors                                                         */
+/* ---------------------------------------------------------------------- */
+
+/* Bytes moved per system call: a quarter of the ring, so that the other
+ * side works on one part while we fill or drain the next. */
+static gsize
+io_chunk (ShmipcChannel *channel)
+{
+  guint64 chunk = MAX (channel->capacity / 4, MIN (channel->capacity, 64 * 1024));
+
+  return (gsize) MIN (chunk, (guint64) (G_MAXSSIZE / 2));
+}
+
+/**
+ * shmipc_channel_send_fd:
+ * @channel: the producer end of a channel
+ * @fd: a file descriptor open for reading
+ * @bytes_out: (out) (optional): where to store how many bytes were sent,
+ *   also on error
+ * @timeout_ms: longest wait for free space, each time the ring is full;
+ *   -1 waits for ever (reading @fd is never timed)
+ * @error: return location for a #GError, or %NULL
+ *
+ * Copies @fd into the channel until end of file, reading straight into
+ * the ring, then marks the end of the stream. This is `prod --stream`.
+ * A read(2) interrupted by a signal is retried unless
+ * shmipc_channel_abort() was called; install signal handlers without
+ * SA_RESTART so that a blocked read is interrupted.
+ *
+ * Returns: %TRUE when all of @fd was sent and the end of the stream marked.
+ */
+gboolean
+shmipc_channel_send_fd (ShmipcChannel  *channel,
+                        int             fd,
+                        guint64        *bytes_out,
+                        gint            timeout_ms,
+                        GError        **error)
+{
+  gsize chunk;
+  guint64 total = 0;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+
+  if (!check_role (channel, SHMIPC_CHANNEL_PRODUCER, "send", error))
+    goto out;
+  chunk = io_chunk (channel);
+  for (;;)
+    {
+      gpointer dest;
+      gsize space;
+      ssize_t n;
+
+      if (!shmipc_channel_reserve (channel, &dest, &space, timeout_ms, error))
+        goto out;
+      do
+        n = read (fd, dest, MIN (space, chunk));
+      while (n < 0 && errno == EINTR && !__atomic_load_n (&channel->aborted, __ATOMIC_ACQUIRE));
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == EINTR)
+            set_aborted_error (channel, error);
+          else
+            _shmipc_set_error_errno (error, saved_errno,
+                                     "Channel \"%s\": read(fd %d) failed",
+                                     channel_name (channel), fd);
+          goto out;
+        }
+      if (n == 0)
+        break;
+      if (!shmipc_channel_commit (channel, (gsize) n, error))
+        goto out;
+      total += (guint64) n;
+    }
+  ok = shmipc_channel_close_write (channel, error);
+
+out:
+  if (bytes_out != NULL)
+    *bytes_out = total;
+  return ok;
+}
+
+/**
+ * shmipc_channel_receive_fd:
+ * @channel: the consumer end of a channel
+ * @fd: a file descriptor open for writing
+ * @bytes_out: (out) (optional): where to store how many bytes were
+ *   written to @fd, also on error
+ * @timeout_ms: longest wait for data, each time the ring is empty; -1
+ *   waits for ever
+ * @error: return location for a #GError, or %NULL
+ *
+ * Copies the channel to @fd until the end of the stream, writing straight
+ * from the ring and completing short writes. This is `cons --stream`.
+ * Errors of write(2), EPIPE included, are reported (ignore SIGPIPE to get
+ * EPIPE rather than being killed); EINTR is retried unless
+ * shmipc_channel_abort() was called. On success the caller, as the
+ * consumer, removes the channel with shmipc_channel_unlink().
+ *
+ * Returns: %TRUE when the whole stream was written to @fd.
+ */
+gboolean
+shmipc_channel_receive_fd (ShmipcChannel  *channel,
+                           int             fd,
+                           guint64        *bytes_out,
+                           gint            timeout_ms,
+                           GError        **error)
+{
+  gsize chunk;
+  guint64 total = 0;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+
+  if (!check_role (channel, SHMIPC_CHANNEL_CONSUMER, "receive", error))
+    goto out;
+  chunk = io_chunk (channel);
+  for (;;)
+    {
+      gconstpointer src;
+      gsize avail;
+      gsize done = 0;
+
+      if (!shmipc_channel_peek (channel, &src, &avail, timeout_ms, error))
+        goto out;
+      if (avail == 0)
+        break;
+      avail = MIN (avail, chunk);
+      while (done < avail)
+        {
+          ssize_t n = write (fd, (const guint8 *) src + done, avail - done);
+
+          if (n < 0)
+            {
+              int saved_errno = errno;
+
+              if (saved_errno == EINTR &&
+                  !__atomic_load_n (&channel->aborted, __ATOMIC_ACQUIRE))
+                continue;
+              if (saved_errno == EINTR)
+                set_aborted_error (channel, error);
+              else
+                _shmipc_set_error_errno (error, saved_errno,
+                                         "Channel \"%s\": write(fd %d) failed",
+                                         channel_name (channel), fd);
+              goto out;
+            }
+          done += (gsize) n;
+          total += (guint64) n;
+        }
+      if (!shmipc_channel_consume (channel, avail, error))
+        goto out;
+    }
+  ok = TRUE;
+
+out:
+  if (bytes_out != NULL)
+    *bytes_out = total;
+  return ok;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Abort, removal, accessors                                                */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * shmipc_channel_abort:
+ * @channel: a #ShmipcChannel
+ *
+ * Aborts the stream: the state becomes aborted, both sides are woken,
+ * calls blocked on @channel in this process return %SHMIPC_ERROR_FAILED
+ * at once and the peer gets %SHMIPC_ERROR_PEER_DIED. Async-signal-safe
+ * (atomic stores and the futex system call only): a SIGINT or SIGTERM
+ * handler may call it on a channel it can reach, then the interrupted
+ * command removes the channel with shmipc_channel_unlink().
+ */
+void
+shmipc_channel_abort (ShmipcChannel *channel)
+{
+  if (channel == NULL)
+    return;
+  __atomic_store_n (&channel->aborted, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n (&channel->header->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
+  /* Wake both sleepers unconditionally: this path is rare. */
+  word_wake (&channel->header->consumer_wake);
+  word_wake (&channel->header->producer_wake);
+}
+
+/**
+ * shmipc_channel_unlink:
+ * @channel: a #ShmipcChannel
+ * @error: return location for a #GError, or %NULL
+ *
+ * Removes the channel object; the handle stays usable until freed. See
+ * shmipc_channel_open() for who removes a channel when.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+shmipc_channel_unlink (ShmipcChannel  *channel,
+                       GError        **error)
+{
+  g_return_val_if_fail (channel != NULL, FALSE);
+  return shmipc_segment_unlink (channel->segment, error);
+}
+
+/**
+ * shmipc_channel_get_capacity:
+ * @channel: a #ShmipcChannel
+ *
+ * Returns: the ring size in bytes.
+ */
+gsize
+shmipc_channel_get_capacity (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, 0);
+  return (gsize) channel->capacity;
+}
+
+/**
+ * shmipc_channel_get_role:
+ * @channel: a #ShmipcChannel
+ *
+ * Returns: the end @channel was opened as.
+ */
+ShmipcChannelRole
+shmipc_channel_get_role (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, SHMIPC_CHANNEL_PRODUCER);
+  return channel->role;
+}
+
+/**
+ * shmipc_channel_get_segment:
+ * @channel: a #ShmipcChannel
+ *
+ * Returns: (transfer none): the segment holding the channel, for its
+ * name, backend or metadata.
+ */
+ShmipcSegment *
+shmipc_channel_get_segment (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, NULL);
+  return channel->segment;
+}
+
+/**
+ * shmipc_channel_get_created:
+ * @channel: a #ShmipcChannel
+ *
+ * Returns: %TRUE when opening @channel created the object.
+ */
+gboolean
+shmipc_channel_get_created (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, FALSE);
+  return shmipc_segment_get_created (channel->segment);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Inspection                                                               */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * shmipc_channel_is_channel:
+ * @data: (array length=size) (nullable): the start of a mapped object
+ * @size: the mapping's size
+ *
+ * Tells whether a mapping starts with a published channel header
+ * (%SHMIPC_CHANNEL_MAGIC). Nothing else is checked: see
+ * shmipc_channel_inspect().
+ *
+ * Returns: %TRUE for a channel.
+ */
+gboolean
+shmipc_channel_is_channel (gconstpointer data,
+                           gsize         size)
+{
+  if (data == NULL || size < sizeof (ChannelHeader))
+    return FALSE;
+  /* Acquire: pairs with the creator's release store of the magic. */
+  return __atomic_load_n ((const guint64 *) data, __ATOMIC_ACQUIRE) == magic_value ();
+}
+
+/**
+ * shmipc_channel_inspect:
+ * @segment: a mapped segment, read-only or not
+ * @info_out: (out caller-allocates): where to store the decoded header
+ * @error: return location for a #GError, or %NULL
+ *
+ * Decodes the channel header at the start of @segment without changing
+ * it and without joining the channel (for `shmdump --info`). Liveness of
+ * the producer and consumer is checked by pid and process start time.
+ *
+ * Returns: %TRUE on success; %SHMIPC_ERROR_CORRUPT when @segment holds no
+ * valid channel header.
+ */
+gboolean
+shmipc_channel_inspect (ShmipcSegment      *segment,
+                        ShmipcChannelInfo  *info_out,
+                        GError            **error)
+{
+  const ChannelHeader *h;
+  guint64 capacity;
+  guint64 w;
+  guint64 r;
+  guint64 producer;
+  guint64 consumer;
+  guint32 state;
+
+  g_return_val_if_fail (segment != NULL, FALSE);
+  g_return_val_if_fail (info_out != NULL, FALSE);
+
+  h = shmipc_segment_get_data (segment);
+  if (!validate_header (h, shmipc_segment_get_size (segment),
+                        shmipc_segment_get_name (segment), &capacity, error))
+    return FALSE;
+
+  w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE);
+  r = __atomic_load_n (&h->read_pos, __ATOMIC_ACQUIRE);
+  state = __atomic_load_n (&h->state, __ATOMIC_ACQUIRE);
+  producer = __atomic_load_n (&h->owner[SHMIPC_CHANNEL_PRODUCER], __ATOMIC_ACQUIRE);
+  consumer = __atomic_load_n (&h->owner[SHMIPC_CHANNEL_CONSUMER], __ATOMIC_ACQUIRE);
+  if (r > w || w - r > capacity || state > SHMIPC_CHANNEL_STATE_ABORTED)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (read position %" G_GUINT64_FORMAT
+                   ", write position %" G_GUINT64_FORMAT ", capacity %" G_GUINT64_FORMAT
+                   ", state %u)", shmipc_segment_get_name (segment), r, w, capacity, state);
+      return FALSE;
+    }
+
+  memset (info_out, 0, sizeof *info_out);
+  info_out->version = SHMIPC_CHANNEL_VERSION;
+  info_out->capacity = capacity;
+  info_out->fill = w - r;
+  info_out->read_position = r;
+  info_out->write_position = w;
+  info_out->state = state;
+  info_out->producer_pid = OWNER_PID (producer);
+  info_out->producer_alive = owner_alive (producer);
+  info_out->consumer_pid = OWNER_PID (consumer);
+  info_out->consumer_alive = owner_alive (consumer);
+  return TRUE;
+}
+
+/**
+ * shmipc_channel_state_to_string:
+ * @state: a #ShmipcChannelState
+ *
+ * Returns: "open", "end-of-stream", "aborted", or "unknown".
+ */
+const gchar *
+shmipc_channel_state_to_string (ShmipcChannelState state)
+{
+  switch (state)
+    {
+    case SHMIPC_CHANNEL_STATE_OPEN:
+      return "open";
+    case SHMIPC_CHANNEL_STATE_END_OF_STREAM:
+      return "end-of-stream";
+    case SHMIPC_CHANNEL_STATE_ABORTED:
+      return "aborted";
+    default:
+      return "unknown";
+    }
+}
+
+/**
+ * shmipc_channel_role_to_string:
+ * @role: a #ShmipcChannelRole
+ *
+ * Returns: "producer", "consumer", or "unknown".
+ */
+const gchar *
+shmipc_channel_role_to_string (ShmipcChannelRole role)
+{
+  switch (role)
+    {
+    case SHMIPC_CHANNEL_PRODUCER:
+      return "producer";
+    case SHMIPC_CHANNEL_CONSUMER:
+      return "consumer";
+    default:
+      return "unknown";
+    }
+}

@@ -1,0 +1,219 @@
+/* shmipc-channel.h - a single-producer single-consumer byte stream in
+ * shared memory
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef SHMIPC_CHANNEL_H
+#define SHMIPC_CHANNEL_H
+
+#if !defined (__SHMIPC_H_INSIDE__) && !defined (SHMIPC_COMPILATION)
+#error "Only <shmipc.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include <shmipc-macros.h>
+#include <shmipc-segment.h>
+
+G_BEGIN_DECLS
+
+/**
+ * SHMIPC_CHANNEL_MAGIC:
+ *
+ * The eight bytes a channel object starts with (no terminating NUL is
+ * part of the magic). Tools detect channels with shmipc_channel_is_channel().
+ */
+#define SHMIPC_CHANNEL_MAGIC "SHMIPCch"
+
+/**
+ * SHMIPC_CHANNEL_VERSION:
+ *
+ * The header layout version this library writes and accepts.
+ */
+#define SHMIPC_CHANNEL_VERSION 1
+
+/**
+ * SHMIPC_CHANNEL_HEADER_SIZE:
+ *
+ * Bytes before the ring in a channel object: the object's size is this
+ * plus the capacity.
+ */
+#define SHMIPC_CHANNEL_HEADER_SIZE 4096
+
+/**
+ * SHMIPC_CHANNEL_MIN_CAPACITY:
+ *
+ * The smallest ring capacity, in bytes.
+ */
+#define SHMIPC_CHANNEL_MIN_CAPACITY 4096
+
+/**
+ * SHMIPC_CHANNEL_MAX_CAPACITY:
+ *
+ * The largest ring capacity, in bytes (64 GiB).
+ */
+#define SHMIPC_CHANNEL_MAX_CAPACITY (G_GUINT64_CONSTANT (1) << 36)
+
+/**
+ * SHMIPC_CHANNEL_DEFAULT_CAPACITY:
+ *
+ * The capacity used when 0 is passed to shmipc_channel_open() (4 MiB).
+ */
+#define SHMIPC_CHANNEL_DEFAULT_CAPACITY (4 * 1024 * 1024)
+
+/**
+ * ShmipcChannelRole:
+ * @SHMIPC_CHANNEL_PRODUCER: the writing end
+ * @SHMIPC_CHANNEL_CONSUMER: the reading end
+ *
+ * The end of a channel a process opens. Each channel has at most one
+ * live producer and one live consumer.
+ */
+typedef enum {
+  SHMIPC_CHANNEL_PRODUCER = 0,
+  SHMIPC_CHANNEL_CONSUMER = 1,
+} ShmipcChannelRole;
+
+/**
+ * ShmipcChannelState:
+ * @SHMIPC_CHANNEL_STATE_OPEN: the stream is flowing (or about to)
+ * @SHMIPC_CHANNEL_STATE_END_OF_STREAM: the producer has written its last
+ *   byte; the consumer reads what is left, then end-of-stream
+ * @SHMIPC_CHANNEL_STATE_ABORTED: one side gave up; both fail
+ *
+ * The state word of a channel header.
+ */
+typedef enum {
+  SHMIPC_CHANNEL_STATE_OPEN = 0,
+  SHMIPC_CHANNEL_STATE_END_OF_STREAM = 1,
+  SHMIPC_CHANNEL_STATE_ABORTED = 2,
+} ShmipcChannelState;
+
+/**
+ * ShmipcChannelInfo:
+ * @version: header layout version
+ * @capacity: ring size in bytes
+ * @fill: bytes written and not yet read
+ * @read_position: bytes read since the channel was created
+ * @write_position: bytes written since the channel was created
+ * @state: the #ShmipcChannelState
+ * @producer_pid: pid of the producer, 0 when no producer is attached
+ * @producer_alive: %TRUE when that process still runs (not a recycled pid)
+ * @consumer_pid: pid of the consumer, 0 when no consumer is attached
+ * @consumer_alive: %TRUE when that process still runs
+ *
+ * A channel header decoded by shmipc_channel_inspect(). A channel whose
+ * pids are all 0 or dead is stale: no process will read or write it.
+ */
+typedef struct {
+  guint32 version;
+  guint64 capacity;
+  guint64 fill;
+  guint64 read_position;
+  guint64 write_position;
+  ShmipcChannelState state;
+  gint32 producer_pid;
+  gboolean producer_alive;
+  gint32 consumer_pid;
+  gboolean consumer_alive;
+  /*< private >*/
+  gpointer padding[8];
+} ShmipcChannelInfo;
+
+/**
+ * ShmipcChannel:
+ *
+ * An opaque handle on one end of a channel.
+ */
+typedef struct _ShmipcChannel ShmipcChannel;
+
+SHMIPC_PUBLIC
+ShmipcChannel *shmipc_channel_open          (const gchar         *name,
+                                             ShmipcChannelRole    role,
+                                             gsize                capacity,
+                                             guint                mode,
+                                             ShmipcBackend        backend,
+                                             GError             **error);
+SHMIPC_PUBLIC
+void           shmipc_channel_free          (ShmipcChannel       *channel);
+
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_write         (ShmipcChannel       *channel,
+                                             gconstpointer        data,
+                                             gsize                length,
+                                             gint                 timeout_ms,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gssize         shmipc_channel_read          (ShmipcChannel       *channel,
+                                             gpointer             buffer,
+                                             gsize                length,
+                                             gint                 timeout_ms,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_reserve       (ShmipcChannel       *channel,
+                                             gpointer            *data_out,
+                                             gsize               *length_out,
+                                             gint                 timeout_ms,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_commit        (ShmipcChannel       *channel,
+                                             gsize                length,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_peek          (ShmipcChannel       *channel,
+                                             gconstpointer       *data_out,
+                                             gsize               *length_out,
+                                             gint                 timeout_ms,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_consume       (ShmipcChannel       *channel,
+                                             gsize                length,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_close_write   (ShmipcChannel       *channel,
+                                             GError             **error);
+SHMIPC_PUBLIC
+void           shmipc_channel_abort         (ShmipcChannel       *channel);
+
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_send_fd       (ShmipcChannel       *channel,
+                                             int                  fd,
+                                             guint64             *bytes_out,
+                                             gint                 timeout_ms,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_receive_fd    (ShmipcChannel       *channel,
+                                             int                  fd,
+                                             guint64             *bytes_out,
+                                             gint                 timeout_ms,
+                                             GError             **error);
+
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_unlink        (ShmipcChannel       *channel,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gsize          shmipc_channel_get_capacity  (ShmipcChannel       *channel);
+SHMIPC_PUBLIC
+ShmipcChannelRole shmipc_channel_get_role   (ShmipcChannel       *channel);
+SHMIPC_PUBLIC
+ShmipcSegment *shmipc_channel_get_segment   (ShmipcChannel       *channel);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_get_created   (ShmipcChannel       *channel);
+
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_is_channel    (gconstpointer        data,
+                                             gsize                size);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_inspect       (ShmipcSegment       *segment,
+                                             ShmipcChannelInfo   *info_out,
+                                             GError             **error);
+SHMIPC_PUBLIC
+const gchar   *shmipc_channel_state_to_string (ShmipcChannelState state);
+SHMIPC_PUBLIC
+const gchar   *shmipc_channel_role_to_string  (ShmipcChannelRole  role);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShmipcChannel, shmipc_channel_free)
+
+G_END_DECLS
+
+#endif /* SHMIPC_CHANNEL_H */
