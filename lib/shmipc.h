@@ -14,6 +14,7 @@
 #include <shmipc-segment.h>
 #include <shmipc-util.h>
 #include <shmipc-format.h>
+#include <shmipc-list.h>
 #include <shmipc-channel.h>
 #include <shmipc-message.h>
 

@@ -1,0 +1,983 @@
+/* shmipc-list.c - listing and describing the shared-memory objects of
+ * the system
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Everything here reads what Linux publishes: /dev/shm for POSIX objects,
+ * /proc/sysvipc/shm for SysV segments, and /proc/PID/{maps,fd} for the
+ * processes using them. Objects are never opened for writing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-glib/json-glib.h>
+
+#include "shmipc-list-private.h"
+
+#define POSIX_SHM_DIR "/dev/shm"
+#define SYSV_SHM_PROC "/proc/sysvipc/shm"
+
+/* The formats an object can be recognised as, tried in order; objects no
+ * probe claims are "raw". The channel adds its entry here:
+ *   { "channel", _shmipc_channel_probe, _shmipc_channel_describe },
+ */
+static const ShmipcFormatProbe format_probes[] = {
+  { NULL, NULL, NULL }
+};
+
+const ShmipcFormatProbe *
+_shmipc_detect_format (const guint8 *head,
+                       gsize         head_len,
+                       guint64       size)
+{
+  const ShmipcFormatProbe *probe;
+
+  for (probe = format_probes; probe->name != NULL; probe++)
+    if (probe->probe (head, head_len, size))
+      return probe;
+  return NULL;
+}
+
+/* ----------------------------------------------------------------------
+ * ShmipcObjectInfo
+ * ---------------------------------------------------------------------- */
+
+static ShmipcObjectInfo *
+object_info_new (ShmipcBackend backend)
+{
+  ShmipcObjectInfo *info = g_new0 (ShmipcObjectInfo, 1);
+
+  info->backend = backend;
+  info->id = -1;
+  info->pids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  return info;
+}
+
+/**
+ * shmipc_object_info_copy:
+ * @info: a #ShmipcObjectInfo
+ *
+ * Returns: (transfer full): a deep copy of @info.
+ */
+ShmipcObjectInfo *
+shmipc_object_info_copy (const ShmipcObjectInfo *info)
+{
+  ShmipcObjectInfo *copy;
+  guint i;
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  copy = g_memdup2 (info, sizeof *info);
+  copy->name = g_strdup (info->name);
+  copy->owner = g_strdup (info->owner);
+  copy->format = g_strdup (info->format);
+  copy->pids = g_array_copy (info->pids);
+  if (info->details != NULL)
+    {
+      copy->details = g_ptr_array_new_with_free_func (g_free);
+      for (i = 0; i < info->details->len; i++)
+        g_ptr_array_add (copy->details, g_strdup (info->details->pdata[i]));
+    }
+  return copy;
+}
+
+/**
+ * shmipc_object_info_free:
+ * @info: (nullable): a #ShmipcObjectInfo
+ *
+ * Frees @info and everything it holds.
+ */
+void
+shmipc_object_info_free (ShmipcObjectInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info->owner);
+  g_free (info->format);
+  if (info->pids != NULL)
+    g_array_unref (info->pids);
+  if (info->details != NULL)
+    g_ptr_array_unref (info->details);
+  g_free (info);
+}
+
+static gchar *
+owner_name (guint32     uid,
+            GHashTable *cache)
+{
+  const gchar *cached = g_hash_table_lookup (cache, GUINT_TO_POINTER (uid));
+  struct passwd pw, *result = NULL;
+  gchar buf[4096];
+  gchar *name;
+
+  if (cached != NULL)
+    return g_strdup (cached);
+  if (getpwuid_r ((uid_t) uid, &pw, buf, sizeof buf, &result) == 0 && result != NULL)
+    name = g_strdup (result->pw_name);
+  else
+    name = g_strdup_printf ("%u", uid);
+  g_hash_table_insert (cache, GUINT_TO_POINTER (uid), g_strdup (name));
+  return name;
+}
+
+/* ----------------------------------------------------------------------
+ * Collecting objects
+ * ---------------------------------------------------------------------- */
+
+/* What we collect besides the public fields: the inode of a POSIX object
+ * (to find it in /proc/PID/maps) and where its bytes can be read. */
+typedef struct {
+  ShmipcObjectInfo *info;
+  guint64 inode;
+} Entry;
+
+static void
+entry_clear (gpointer data)
+{
+  Entry *entry = data;
+
+  shmipc_object_info_free (entry->info);
+}
+
+#if defined (HAVE_POSIX_SHM) && defined (__linux__)
+/* POSIX semaphores (sem_open) live in /dev/shm too, as "sem.NAME"; they
+ * are not shared-memory objects. */
+static gboolean
+is_posix_object_name (const gchar *name)
+{
+  return name[0] != '.' && !g_str_has_prefix (name, "sem.");
+}
+
+static gboolean
+collect_posix (GArray       *entries,
+               const gchar  *only,
+               GHashTable   *owners,
+               GError      **error)
+{
+  DIR *dir;
+  struct dirent *dent;
+
+  dir = opendir (POSIX_SHM_DIR);
+  if (dir == NULL)
+    {
+      int err = errno;
+
+      /* No /dev/shm: this system has no POSIX objects to list. */
+      if (err == ENOENT)
+        return TRUE;
+      _shmipc_set_error_errno (error, err, "opendir(\"%s\") failed", POSIX_SHM_DIR);
+      return FALSE;
+    }
+  while ((dent = readdir (dir)) != NULL)
+    {
+      struct stat st;
+      Entry entry;
+      ShmipcObjectInfo *info;
+
+      if (!is_posix_object_name (dent->d_name))
+        continue;
+      if (only != NULL && strcmp (only, dent->d_name) != 0)
+        continue;
+      /* Gone since readdir(), or something else than a regular file. */
+      if (fstatat (dirfd (dir), dent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISREG (st.st_mode))
+        continue;
+
+      info = object_info_new (SHMIPC_BACKEND_POSIX);
+      info->name = g_strconcat ("/", dent->d_name, NULL);
+      info->size = (guint64) st.st_size;
+      info->mode = st.st_mode & 0777;
+      info->uid = st.st_uid;
+      info->gid = st.st_gid;
+      info->owner = owner_name (st.st_uid, owners);
+      info->atime = st.st_atime;
+      info->mtime = st.st_mtime;
+      info->ctime = st.st_ctime;
+      entry.info = info;
+      entry.inode = (guint64) st.st_ino;
+      g_array_append_val (entries, entry);
+    }
+  closedir (dir);
+  return TRUE;
+}
+#endif
+
+/* Reads /proc/sysvipc/shm, where Linux lists every segment of the IPC
+ * namespace whatever its permissions (as ipcs(1) shows them). */
+static gboolean
+collect_sysv (GArray      *entries,
+              gboolean     by_key,
+              gint32       only_key,
+              GHashTable  *owners,
+              GError     **error)
+{
+  g_autofree gchar *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint i;
+
+  if (!g_file_get_contents (SYSV_SHM_PROC, &contents, NULL, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_debug ("%s: %s; no SysV segments listed", SYSV_SHM_PROC, local_error->message);
+          return TRUE;
+        }
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_FAILED,
+                   "Cannot list SysV segments: %s", local_error->message);
+      return FALSE;
+    }
+
+  lines = g_strsplit (contents, "\n", -1);
+  /* The first line holds the column names. */
+  for (i = 1; lines[i] != NULL; i++)
+    {
+      gint key, shmid, cpid, lpid;
+      guint perms, uid, gid, cuid, cgid;
+      guint64 size, nattch;
+      gint64 atime, dtime, ctime;
+      ShmipcObjectInfo *info;
+      Entry entry;
+
+      if (sscanf (lines[i], "%d %d %o %" G_GUINT64_FORMAT " %d %d %" G_GUINT64_FORMAT
+                  " %u %u %u %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                  &key, &shmid, &perms, &size, &cpid, &lpid, &nattch,
+                  &uid, &gid, &cuid, &cgid, &atime, &dtime, &ctime) != 14)
+        continue;
+      if (by_key && key != only_key)
+        continue;
+
+      info = object_info_new (SHMIPC_BACKEND_SYSV);
+      info->key = key;
+      info->id = shmid;
+      info->size = size;
+      info->mode = perms & 0777;
+      info->uid = uid;
+      info->gid = gid;
+      info->owner = owner_name (uid, owners);
+      info->atime = atime;
+      info->mtime = MAX (MAX (atime, dtime), ctime);
+      info->ctime = ctime;
+      info->nattch = nattch;
+      info->cpid = cpid;
+      info->lpid = lpid;
+      entry.info = info;
+      entry.inode = 0;
+      g_array_append_val (entries, entry);
+    }
+  return TRUE;
+}
+
+/* ----------------------------------------------------------------------
+ * Attached processes
+ * ---------------------------------------------------------------------- */
+
+static void
+add_user (GHashTable  *users,
+          gchar       *key,
+          gint32       pid)
+{
+  GArray *pids = g_hash_table_lookup (users, key);
+
+  if (pids == NULL)
+    {
+      pids = g_array_new (FALSE, FALSE, sizeof (gint32));
+      g_hash_table_insert (users, key, pids);
+    }
+  else
+    g_free (key);
+  /* One process is counted once, however many mappings and fds it has;
+   * processes are scanned one at a time, so a repeat is the last one. */
+  if (pids->len == 0 || g_array_index (pids, gint32, pids->len - 1) != pid)
+    g_array_append_val (pids, pid);
+}
+
+/* Maps "posix:INODE" and "sysv:SHMID" to the pids using them. In
+ * /proc/PID/maps, a POSIX object shows as /dev/shm/NAME with its inode,
+ * and a SysV segment as /SYSVKKKKKKKK whose inode is the shmid. */
+static void
+scan_process (GHashTable *users,
+              gint32      pid,
+              dev_t       shm_dev)
+{
+  g_autofree gchar *maps_path = g_strdup_printf ("/proc/%d/maps", pid);
+  g_autofree gchar *fd_path = g_strdup_printf ("/proc/%d/fd", pid);
+  g_autofree gchar *maps = NULL;
+  GDir *fds;
+
+  /* Processes we may not inspect, or that exit meanwhile, are skipped. */
+  if (g_file_get_contents (maps_path, &maps, NULL, NULL))
+    {
+      gchar *line = maps;
+
+      while (line != NULL && *line != '\0')
+        {
+          gchar *next = strchr (line, '\n');
+          guint64 inode;
+          int path_at = -1;
+
+          if (next != NULL)
+            *next++ = '\0';
+          if (sscanf (line, "%*s %*s %*s %*s %" G_GUINT64_FORMAT " %n", &inode, &path_at) >= 1 &&
+              path_at > 0)
+            {
+              const gchar *path = line + path_at;
+
+              if (g_str_has_prefix (path, POSIX_SHM_DIR "/"))
+                add_user (users, g_strdup_printf ("posix:%" G_GUINT64_FORMAT, inode), pid);
+              else if (g_str_has_prefix (path, "/SYSV"))
+                add_user (users, g_strdup_printf ("sysv:%" G_GUINT64_FORMAT, inode), pid);
+            }
+          line = next;
+        }
+    }
+
+  fds = g_dir_open (fd_path, 0, NULL);
+  if (fds != NULL)
+    {
+      const gchar *fd_name;
+
+      while ((fd_name = g_dir_read_name (fds)) != NULL)
+        {
+          g_autofree gchar *link = g_build_filename (fd_path, fd_name, NULL);
+          struct stat st;
+
+          /* stat() follows the link to the open file itself. */
+          if (stat (link, &st) == 0 && S_ISREG (st.st_mode) && st.st_dev == shm_dev)
+            add_user (users, g_strdup_printf ("posix:%" G_GUINT64_FORMAT, (guint64) st.st_ino), pid);
+        }
+      g_dir_close (fds);
+    }
+}
+
+static gint
+compare_pids (gconstpointer a,
+              gconstpointer b)
+{
+  gint32 x = *(const gint32 *) a, y = *(const gint32 *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+find_users (GArray *entries)
+{
+  g_autoptr(GHashTable) users = NULL;
+  struct stat shm_st;
+  dev_t shm_dev = (dev_t) -1;
+  GDir *proc;
+  const gchar *pid_name;
+  guint i;
+
+  if (entries->len == 0)
+    return;
+  if (stat (POSIX_SHM_DIR, &shm_st) == 0)
+    shm_dev = shm_st.st_dev;
+
+  users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                 (GDestroyNotify) g_array_unref);
+  proc = g_dir_open ("/proc", 0, NULL);
+  if (proc == NULL)
+    return;
+  while ((pid_name = g_dir_read_name (proc)) != NULL)
+    {
+      guint64 pid;
+
+      if (g_ascii_string_to_unsigned (pid_name, 10, 1, G_MAXINT32, &pid, NULL))
+        scan_process (users, (gint32) pid, shm_dev);
+    }
+  g_dir_close (proc);
+
+  for (i = 0; i < entries->len; i++)
+    {
+      Entry *entry = &g_array_index (entries, Entry, i);
+      g_autofree gchar *key = NULL;
+      GArray *pids;
+
+      if (entry->info->backend == SHMIPC_BACKEND_POSIX)
+        key = g_strdup_printf ("posix:%" G_GUINT64_FORMAT, entry->inode);
+      else
+        key = g_strdup_printf ("sysv:%d", entry->info->id);
+      pids = g_hash_table_lookup (users, key);
+      if (pids == NULL)
+        continue;
+      g_array_append_vals (entry->info->pids, pids->data, pids->len);
+      g_array_sort (entry->info->pids, compare_pids);
+      if (entry->info->backend == SHMIPC_BACKEND_POSIX)
+        entry->info->nattch = entry->info->pids->len;
+    }
+}
+
+/* ----------------------------------------------------------------------
+ * Formats
+ * ---------------------------------------------------------------------- */
+
+/* Reads up to SHMIPC_PROBE_BYTES leading bytes of an object, read-only.
+ * Returns the count, or -1 when the caller may not read it. */
+static gssize
+read_head (const ShmipcObjectInfo *info,
+           guint8                 *head)
+{
+  gsize want = (gsize) MIN (info->size, (guint64) SHMIPC_PROBE_BYTES);
+
+  if (want == 0)
+    return 0;
+  if (info->backend == SHMIPC_BACKEND_POSIX)
+    {
+      g_autofree gchar *path = g_strconcat (POSIX_SHM_DIR, info->name, NULL);
+      int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      gssize n;
+
+      if (fd < 0)
+        return -1;
+      n = pread (fd, head, want, 0);
+      close (fd);
+      return n;
+    }
+  else
+    {
+      /* Attaching shows in the segment's attach time and last pid; the
+       * metadata has been read before. */
+      void *data = shmat (info->id, NULL, SHM_RDONLY);
+
+      if (data == (void *) -1)
+        return -1;
+      memcpy (head, data, want);
+      shmdt (data);
+      return (gssize) want;
+    }
+}
+
+static void
+detect_formats (GArray *entries)
+{
+  g_autofree guint8 *head = g_malloc (SHMIPC_PROBE_BYTES);
+  guint i;
+
+  for (i = 0; i < entries->len; i++)
+    {
+      ShmipcObjectInfo *info = g_array_index (entries, Entry, i).info;
+      gssize n = read_head (info, head);
+      const ShmipcFormatProbe *probe;
+
+      if (n < 0)
+        {
+          info->format = g_strdup ("unknown");
+          continue;
+        }
+      probe = _shmipc_detect_format (head, (gsize) n, info->size);
+      info->format = g_strdup (probe != NULL ? probe->name : "raw");
+      if (probe != NULL && probe->describe != NULL)
+        {
+          info->details = g_ptr_array_new_with_free_func (g_free);
+          probe->describe (head, (gsize) n, info->size, info->details);
+        }
+    }
+}
+
+static gint
+compare_objects (gconstpointer a,
+                 gconstpointer b)
+{
+  const ShmipcObjectInfo *x = *(ShmipcObjectInfo * const *) a;
+  const ShmipcObjectInfo *y = *(ShmipcObjectInfo * const *) b;
+
+  if (x->backend != y->backend)
+    return x->backend == SHMIPC_BACKEND_POSIX ? -1 : 1;
+  if (x->backend == SHMIPC_BACKEND_POSIX)
+    return strcmp (x->name, y->name);
+  if (x->key != y->key)
+    return (guint32) x->key < (guint32) y->key ? -1 : 1;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Finishes the entries (users, formats) and hands their infos over,
+ * sorted: POSIX by name, then SysV by key and id. */
+static GPtrArray *
+finish_entries (GArray *entries)
+{
+  GPtrArray *objects;
+  guint i;
+
+  find_users (entries);
+  detect_formats (entries);
+  objects = g_ptr_array_new_full (entries->len, (GDestroyNotify) shmipc_object_info_free);
+  for (i = 0; i < entries->len; i++)
+    {
+      Entry *entry = &g_array_index (entries, Entry, i);
+
+      g_ptr_array_add (objects, g_steal_pointer (&entry->info));
+    }
+  g_ptr_array_sort (objects, compare_objects);
+  return objects;
+}
+
+static GArray *
+entries_new (void)
+{
+  GArray *entries = g_array_new (FALSE, FALSE, sizeof (Entry));
+
+  g_array_set_clear_func (entries, entry_clear);
+  return entries;
+}
+
+/**
+ * shmipc_list_objects:
+ * @error: return location for a #GError, or %NULL
+ *
+ * Lists every POSIX shared-memory object (the regular files of /dev/shm,
+ * except the "sem.*" files of POSIX semaphores; only when libshmipc is
+ * built with the POSIX backend) and every SysV segment of the IPC
+ * namespace (/proc/sysvipc/shm), with their metadata, the processes found
+ * using them and their format.
+ *
+ * Finding the format reads the first bytes of each object the caller may
+ * read (for a SysV segment, by attaching it read-only for a moment).
+ *
+ * Returns: (transfer container) (element-type ShmipcObjectInfo): the
+ * objects, POSIX ones first by name, then SysV ones by key; %NULL on
+ * error.
+ */
+GPtrArray *
+shmipc_list_objects (GError **error)
+{
+  g_autoptr(GArray) entries = entries_new ();
+  g_autoptr(GHashTable) owners = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+#if defined (HAVE_POSIX_SHM) && defined (__linux__)
+  if (!collect_posix (entries, NULL, owners, error))
+    return NULL;
+#endif
+  if (!collect_sysv (entries, FALSE, 0, owners, error))
+    return NULL;
+  return finish_entries (entries);
+}
+
+static ShmipcObjectInfo *
+take_single (GArray      *entries,
+             const gchar *what,
+             GError     **error)
+{
+  g_autoptr(GPtrArray) objects = NULL;
+
+  if (entries->len == 0)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
+                   "%s: no such shared-memory object", what);
+      return NULL;
+    }
+  objects = finish_entries (entries);
+  return g_ptr_array_steal_index (objects, 0);
+}
+
+/**
+ * shmipc_object_info_lookup:
+ * @name: an object's name
+ * @backend: the backend to look in; %SHMIPC_BACKEND_AUTO finds it as
+ *   shmipc_segment_open() would
+ * @error: return location for a #GError, or %NULL
+ *
+ * Describes one object, as shmipc_list_objects() does, without opening
+ * it for writing.
+ *
+ * Returns: (transfer full): the object's #ShmipcObjectInfo, or %NULL with
+ * %SHMIPC_ERROR_NOT_FOUND (and the errors of shmipc_stat()).
+ */
+ShmipcObjectInfo *
+shmipc_object_info_lookup (const gchar    *name,
+                           ShmipcBackend   backend,
+                           GError        **error)
+{
+  g_autoptr(GArray) entries = entries_new ();
+  g_autoptr(GHashTable) owners = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_autofree gchar *canonical = NULL;
+  g_autofree gchar *what = NULL;
+  ShmipcStat st;
+
+  canonical = shmipc_name_normalize (name, error);
+  if (canonical == NULL)
+    return NULL;
+  /* Which backend holds it, following the same rules as opening. */
+  if (!shmipc_stat (canonical, backend, &st, error))
+    return NULL;
+
+  what = g_strdup_printf ("\"%s\"", canonical);
+  if (st.backend == SHMIPC_BACKEND_SYSV)
+    {
+      if (!collect_sysv (entries, TRUE, st.key, owners, error))
+        return NULL;
+    }
+  else
+    {
+#if defined (HAVE_POSIX_SHM) && defined (__linux__)
+      if (!collect_posix (entries, canonical + 1, owners, error))
+        return NULL;
+#else
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
+                   "Cannot describe %s: POSIX objects are not listed on this system", what);
+      return NULL;
+#endif
+    }
+  return take_single (entries, what, error);
+}
+
+/**
+ * shmipc_object_info_lookup_key:
+ * @key: a SysV key (not IPC_PRIVATE)
+ * @error: return location for a #GError, or %NULL
+ *
+ * Describes the SysV segment with key @key, such as one made by
+ * ipcmk(1).
+ *
+ * Returns: (transfer full): the segment's #ShmipcObjectInfo, or %NULL
+ * with %SHMIPC_ERROR_NOT_FOUND.
+ */
+ShmipcObjectInfo *
+shmipc_object_info_lookup_key (gint32    key,
+                               GError  **error)
+{
+  g_autoptr(GArray) entries = entries_new ();
+  g_autoptr(GHashTable) owners = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_autofree gchar *what = g_strdup_printf ("SysV key 0x%08x", (guint32) key);
+
+  if (key == 0)
+    {
+      g_set_error_literal (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                           "Key 0 is IPC_PRIVATE and names no segment");
+      return NULL;
+    }
+  if (!collect_sysv (entries, TRUE, key, owners, error))
+    return NULL;
+  return take_single (entries, what, error);
+}
+
+/* ----------------------------------------------------------------------
+ * Text and JSON
+ * ---------------------------------------------------------------------- */
+
+static gchar *
+format_time (gint64       seconds,
+             const gchar *format)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (seconds <= 0)
+    return g_strdup ("-");
+  dt = g_date_time_new_from_unix_local (seconds);
+  if (dt == NULL)
+    return g_strdup ("-");
+  return g_date_time_format (dt, format);
+}
+
+static gchar *
+name_or_key (const ShmipcObjectInfo *info)
+{
+  if (info->backend == SHMIPC_BACKEND_POSIX)
+    return g_strdup (info->name);
+  return g_strdup_printf ("0x%08x", (guint32) info->key);
+}
+
+static gchar *
+pids_to_string (const ShmipcObjectInfo *info)
+{
+  GString *text = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < info->pids->len; i++)
+    g_string_append_printf (text, "%s%d", i > 0 ? " " : "",
+                            g_array_index (info->pids, gint32, i));
+  return g_string_free (text, FALSE);
+}
+
+/**
+ * shmipc_object_info_format:
+ * @info: a #ShmipcObjectInfo
+ * @out: the string to append to
+ *
+ * Appends a description of @info as "Label: value" lines (what
+ * shmdump --info prints).
+ */
+void
+shmipc_object_info_format (const ShmipcObjectInfo *info,
+                           GString                *out)
+{
+  g_autofree gchar *atime = NULL;
+  g_autofree gchar *mtime = NULL;
+  g_autofree gchar *ctime = NULL;
+  g_autofree gchar *pids = NULL;
+  const gchar *time_format = "%Y-%m-%d %H:%M:%S %z";
+  gboolean sysv;
+  guint i;
+
+  g_return_if_fail (info != NULL);
+  g_return_if_fail (out != NULL);
+
+  sysv = info->backend == SHMIPC_BACKEND_SYSV;
+  atime = format_time (info->atime, time_format);
+  mtime = format_time (info->mtime, time_format);
+  ctime = format_time (info->ctime, time_format);
+  pids = pids_to_string (info);
+
+  g_string_append_printf (out, "Backend: %s\n", shmipc_backend_to_string (info->backend));
+  if (sysv)
+    {
+      g_string_append_printf (out, "Key: 0x%08x\n", (guint32) info->key);
+      g_string_append_printf (out, "Id: %d\n", info->id);
+    }
+  else
+    g_string_append_printf (out, "Name: %s\n", info->name);
+  g_string_append_printf (out, "Size: %" G_GUINT64_FORMAT "\n", info->size);
+  g_string_append_printf (out, "Mode: %04o\n", info->mode);
+  g_string_append_printf (out, "Owner: %s (uid %u, gid %u)\n", info->owner, info->uid, info->gid);
+  g_string_append_printf (out, "%s: %s\n", sysv ? "Attached" : "Accessed", atime);
+  g_string_append_printf (out, "Modified: %s\n", mtime);
+  g_string_append_printf (out, "Changed: %s\n", ctime);
+  g_string_append_printf (out, "Attached processes: %" G_GUINT64_FORMAT "\n", info->nattch);
+  g_string_append_printf (out, "Pids: %s\n", info->pids->len > 0 ? pids : "-");
+  if (sysv)
+    {
+      g_string_append_printf (out, "Creator pid: %d\n", info->cpid);
+      g_string_append_printf (out, "Last attach/detach pid: %d\n", info->lpid);
+    }
+  g_string_append_printf (out, "Format: %s\n", info->format != NULL ? info->format : "unknown");
+  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
+    g_string_append_printf (out, "%s: %s\n", (const gchar *) info->details->pdata[i],
+                            (const gchar *) info->details->pdata[i + 1]);
+}
+
+/**
+ * shmipc_object_info_list_format:
+ * @objects: (element-type ShmipcObjectInfo): objects, as from
+ *   shmipc_list_objects()
+ * @out: the string to append to
+ *
+ * Appends a table of @objects with a header line, one object a line,
+ * columns aligned (what shmdump --list prints): TYPE, NAME/KEY, ID, SIZE,
+ * MODE, OWNER, ATTACHED, FORMAT, MODIFIED.
+ */
+void
+shmipc_object_info_list_format (GPtrArray *objects,
+                                GString   *out)
+{
+  enum { TYPE, NAME, ID, SIZE, MODE, OWNER, ATTACHED, FORMAT, MODIFIED, N_COLUMNS };
+  static const gchar *const headers[N_COLUMNS] = {
+    "TYPE", "NAME/KEY", "ID", "SIZE", "MODE", "OWNER", "ATTACHED", "FORMAT", "MODIFIED"
+  };
+  /* Numbers are right-aligned, text left-aligned. */
+  static const gboolean right[N_COLUMNS] = { FALSE, FALSE, TRUE, TRUE, FALSE, FALSE, TRUE, FALSE, FALSE };
+  g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  gsize widths[N_COLUMNS];
+  guint rows = objects->len + 1;
+  guint r, c;
+
+  g_return_if_fail (objects != NULL);
+  g_return_if_fail (out != NULL);
+
+  for (c = 0; c < N_COLUMNS; c++)
+    g_ptr_array_add (cells, g_strdup (headers[c]));
+  for (r = 0; r < objects->len; r++)
+    {
+      const ShmipcObjectInfo *info = objects->pdata[r];
+
+      g_ptr_array_add (cells, g_strdup (shmipc_backend_to_string (info->backend)));
+      g_ptr_array_add (cells, name_or_key (info));
+      g_ptr_array_add (cells, info->id >= 0 ? g_strdup_printf ("%d", info->id) : g_strdup ("-"));
+      g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->size));
+      g_ptr_array_add (cells, g_strdup_printf ("%04o", info->mode));
+      g_ptr_array_add (cells, g_strdup (info->owner));
+      g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->nattch));
+      g_ptr_array_add (cells, g_strdup (info->format != NULL ? info->format : "unknown"));
+      g_ptr_array_add (cells, format_time (info->mtime, "%Y-%m-%d %H:%M"));
+    }
+
+  for (c = 0; c < N_COLUMNS; c++)
+    {
+      widths[c] = 0;
+      for (r = 0; r < rows; r++)
+        widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (cells->pdata[r * N_COLUMNS + c], -1));
+    }
+  for (r = 0; r < rows; r++)
+    {
+      for (c = 0; c < N_COLUMNS; c++)
+        {
+          const gchar *cell = cells->pdata[r * N_COLUMNS + c];
+          gsize pad = widths[c] - (gsize) g_utf8_strlen (cell, -1);
+
+          if (c > 0)
+            g_string_append_c (out, ' ');
+          if (right[c])
+            g_string_append_printf (out, "%*s%s", (int) pad, "", cell);
+          else if (c + 1 < N_COLUMNS)
+            g_string_append_printf (out, "%s%*s", cell, (int) pad, "");
+          else
+            g_string_append (out, cell);
+        }
+      g_string_append_c (out, '\n');
+    }
+}
+
+static void
+add_time (JsonBuilder *builder,
+          const gchar *member,
+          gint64       seconds)
+{
+  json_builder_set_member_name (builder, member);
+  if (seconds > 0)
+    json_builder_add_int_value (builder, seconds);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+build_object (JsonBuilder            *builder,
+              const ShmipcObjectInfo *info)
+{
+  g_autofree gchar *mode = g_strdup_printf ("%04o", info->mode);
+  gboolean sysv = info->backend == SHMIPC_BACKEND_SYSV;
+  guint i;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, shmipc_backend_to_string (info->backend));
+  json_builder_set_member_name (builder, "name");
+  if (sysv)
+    json_builder_add_null_value (builder);
+  else
+    {
+      /* JSON strings are UTF-8; object names are any bytes. */
+      g_autofree gchar *name = g_utf8_make_valid (info->name, -1);
+
+      json_builder_add_string_value (builder, name);
+    }
+  json_builder_set_member_name (builder, "key");
+  if (sysv)
+    {
+      g_autofree gchar *key = g_strdup_printf ("0x%08x", (guint32) info->key);
+
+      json_builder_add_string_value (builder, key);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "id");
+  if (sysv)
+    json_builder_add_int_value (builder, info->id);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "size");
+  json_builder_add_int_value (builder, (gint64) info->size);
+  json_builder_set_member_name (builder, "mode");
+  json_builder_add_string_value (builder, mode);
+  json_builder_set_member_name (builder, "owner");
+  json_builder_add_string_value (builder, info->owner);
+  json_builder_set_member_name (builder, "uid");
+  json_builder_add_int_value (builder, info->uid);
+  json_builder_set_member_name (builder, "gid");
+  json_builder_add_int_value (builder, info->gid);
+  json_builder_set_member_name (builder, "attached");
+  json_builder_add_int_value (builder, (gint64) info->nattch);
+  json_builder_set_member_name (builder, "pids");
+  json_builder_begin_array (builder);
+  for (i = 0; i < info->pids->len; i++)
+    json_builder_add_int_value (builder, g_array_index (info->pids, gint32, i));
+  json_builder_end_array (builder);
+  if (sysv)
+    {
+      json_builder_set_member_name (builder, "cpid");
+      json_builder_add_int_value (builder, info->cpid);
+      json_builder_set_member_name (builder, "lpid");
+      json_builder_add_int_value (builder, info->lpid);
+    }
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_string_value (builder, info->format != NULL ? info->format : "unknown");
+  add_time (builder, "atime", info->atime);
+  add_time (builder, "mtime", info->mtime);
+  add_time (builder, "ctime", info->ctime);
+  if (info->details != NULL)
+    {
+      json_builder_set_member_name (builder, "details");
+      json_builder_begin_object (builder);
+      for (i = 0; i + 1 < info->details->len; i += 2)
+        {
+          json_builder_set_member_name (builder, info->details->pdata[i]);
+          json_builder_add_string_value (builder, info->details->pdata[i + 1]);
+        }
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+}
+
+static gchar *
+builder_to_string (JsonBuilder *builder,
+                   gboolean     pretty)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  return json_generator_to_data (generator, NULL);
+}
+
+/**
+ * shmipc_object_info_to_json:
+ * @info: a #ShmipcObjectInfo
+ * @pretty: %TRUE for indented output
+ *
+ * Returns @info as a JSON object with the members "type" ("posix" or
+ * "sysv"), "name" (or null), "key" ("0xKKKKKKKK", or null), "id" (or
+ * null), "size", "mode" (octal string), "owner", "uid", "gid",
+ * "attached", "pids" (array), "cpid" and "lpid" (SysV only), "format",
+ * "atime", "mtime", "ctime" (seconds since the epoch, or null) and, for
+ * formats with a header, "details" (an object of strings).
+ *
+ * Returns: (transfer full): the JSON text; free with g_free().
+ */
+gchar *
+shmipc_object_info_to_json (const ShmipcObjectInfo *info,
+                            gboolean                pretty)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  build_object (builder, info);
+  return builder_to_string (builder, pretty);
+}
+
+/**
+ * shmipc_object_info_list_to_json:
+ * @objects: (element-type ShmipcObjectInfo): objects, as from
+ *   shmipc_list_objects()
+ * @pretty: %TRUE for indented output
+ *
+ * Returns @objects as a JSON array of the objects
+ * shmipc_object_info_to_json() describes.
+ *
+ * Returns: (transfer full): the JSON text; free with g_free().
+ */
+gchar *
+shmipc_object_info_list_to_json (GPtrArray *objects,
+                                 gboolean   pretty)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  guint i;
+
+  g_return_val_if_fail (objects != NULL, NULL);
+
+  json_builder_begin_array (builder);
+  for (i = 0; i < objects->len; i++)
+    build_object (builder, objects->pdata[i]);
+  json_builder_end_array (builder);
+  return builder_to_string (builder, pretty);
+}

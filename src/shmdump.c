@@ -1,0 +1,354 @@
+/* shmdump.c - show the bytes and the metadata of shared-memory objects
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tool-common.h"
+
+/* Input is formatted in chunks of this size; the output of one chunk
+ * (about five times as much) is written with one write(2). */
+#define CHUNK_BYTES (256 * 1024)
+#define FLUSH_BYTES (1024 * 1024)
+/* What we ask of a stdout pipe: the default 64 KiB makes a fast dumper
+ * wait on the reader. */
+#define PIPE_BYTES (1024 * 1024)
+
+static gboolean opt_canonical;
+static gboolean opt_no_squeezing;
+static gchar *opt_skip;
+static gchar *opt_length;
+static gchar *opt_format;
+static gboolean opt_list;
+static gboolean opt_json;
+static gboolean opt_info;
+static gchar **opt_keys;
+static gchar *opt_backend;
+static gboolean opt_version;
+static gchar **opt_names;
+
+static const GOptionEntry entries[] = {
+  { "canonical", 'C', 0, G_OPTION_ARG_NONE, &opt_canonical,
+    "Canonical hex+ASCII display, as hexdump -C (the default)", NULL },
+  { "no-squeezing", 'v', 0, G_OPTION_ARG_NONE, &opt_no_squeezing,
+    "Show every line: do not replace repeated lines with \"*\"", NULL },
+  { "skip", 's', 0, G_OPTION_ARG_STRING, &opt_skip,
+    "Skip OFFSET bytes from the beginning (suffixes K, M, G allowed)", "OFFSET" },
+  { "length", 'n', 0, G_OPTION_ARG_STRING, &opt_length,
+    "Dump only LENGTH bytes (suffixes K, M, G allowed)", "LENGTH" },
+  { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
+    "Output format: canonical (hexdump -C), xxd (plain xxd), seed (the "
+    "classroom display of the first 64 bytes) or raw (the bytes themselves)", "FORMAT" },
+  { "list", 'l', 0, G_OPTION_ARG_NONE, &opt_list,
+    "List every POSIX object and SysV segment visible to you", NULL },
+  { "info", 'i', 0, G_OPTION_ARG_NONE, &opt_info,
+    "Show the metadata of the objects named instead of their bytes", NULL },
+  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
+    "With --list or --info: print JSON", NULL },
+  { "key", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &opt_keys,
+    "The SysV segment with key KEY (decimal or 0x-hex), e.g. from ipcmk -M; "
+    "may be repeated", "KEY" },
+  { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
+    "Look NAMEs up with posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },
+  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
+    "Print the version and exit", NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_names, NULL, "NAME..." },
+  { NULL }
+};
+
+static const char description[] =
+  "Dump the bytes of shared-memory objects read-only, byte for byte as\n"
+  "\"hexdump -C\" (or \"xxd\") shows the same bytes, or list and describe\n"
+  "the objects of the system.\n"
+  "\n"
+  "Several objects (NAMEs first, then --key segments) are dumped as one\n"
+  "stream, as hexdump dumps several files: offsets, --skip and --length\n"
+  "run across them.\n"
+  "\n"
+  "Examples:\n"
+  "  shmdump /shm-example               canonical dump, as hexdump -C\n"
+  "  shmdump -s 4K -n 64 /shm-example   64 bytes from offset 4096\n"
+  "  shmdump --format=xxd /shm-example  as xxd\n"
+  "  shmdump --key 0x1234abcd           a SysV segment made by ipcmk -M\n"
+  "  shmdump --list --json              every object, as JSON\n"
+  "  shmdump --info /shm-example        metadata of one object\n"
+  "\n"
+  "Exit status: 0 on success, 1 when an object cannot be read,\n"
+  "2 on a usage error.";
+
+typedef struct {
+  gboolean is_key;
+  const gchar *name;
+  gint32 key;
+} Target;
+
+/* Writes all of @buf to stdout. */
+static gboolean
+write_all (const gchar  *buf,
+           gsize         len,
+           GError      **error)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (STDOUT_FILENO, buf, len);
+
+      if (n < 0)
+        {
+          int err = errno;
+
+          if (err == EINTR)
+            continue;
+          g_set_error (error, SHMIPC_ERROR, shmipc_error_from_errno (err),
+                       "write to standard output failed: %s", g_strerror (err));
+          return FALSE;
+        }
+      buf += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static gboolean
+flush (GString  *out,
+       GError  **error)
+{
+  gboolean ok = write_all (out->str, out->len, error);
+
+  g_string_truncate (out, 0);
+  return ok;
+}
+
+static void
+enlarge_stdout_pipe (void)
+{
+#ifdef F_SETPIPE_SZ
+  struct stat st;
+
+  /* Best effort: a reader that cannot keep up only costs speed. */
+  if (fstat (STDOUT_FILENO, &st) == 0 && S_ISFIFO (st.st_mode))
+    (void) fcntl (STDOUT_FILENO, F_SETPIPE_SZ, PIPE_BYTES);
+#endif
+}
+
+static ShmipcSegment *
+open_target (const Target   *target,
+             ShmipcBackend   backend,
+             GError        **error)
+{
+  if (target->is_key)
+    return shmipc_segment_open_key (target->key, SHMIPC_OPEN_READ_ONLY, 0,
+                                    SHMIPC_DEFAULT_MODE, error);
+  return shmipc_segment_open (target->name, SHMIPC_OPEN_READ_ONLY, 0,
+                              SHMIPC_DEFAULT_MODE, backend, error);
+}
+
+/* Dumps the targets as one stream. Returns the exit status. */
+static int
+dump (GPtrArray        *targets,
+      ShmipcBackend     backend,
+      ShmipcDumpFormat  format,
+      ShmipcDumpFlags   flags,
+      guint64           skip,
+      guint64           length)
+{
+  g_autoptr(ShmipcDumper) dumper = shmipc_dumper_new (format, flags, skip, length);
+  g_autoptr(GString) out = g_string_sized_new (FLUSH_BYTES + SHMIPC_DUMP_MAX_OUTPUT (CHUNK_BYTES));
+  gboolean more = TRUE;
+  int status = TOOL_EXIT_SUCCESS;
+  guint i;
+
+  enlarge_stdout_pipe ();
+  for (i = 0; i < targets->len && more; i++)
+    {
+      g_autoptr(ShmipcSegment) segment = NULL;
+      g_autoptr(GError) error = NULL;
+      const guint8 *data;
+      gsize size;
+      gsize done;
+
+      segment = open_target (targets->pdata[i], backend, &error);
+      if (segment == NULL)
+        {
+          /* Like hexdump with a missing file: say so, dump the others. */
+          tool_message ("%s", error->message);
+          status = TOOL_EXIT_FAILURE;
+          continue;
+        }
+      data = shmipc_segment_get_data (segment);
+      size = shmipc_segment_get_size (segment);
+      for (done = 0; done < size && more; done += MIN (size - done, CHUNK_BYTES))
+        {
+          more = shmipc_dumper_feed (dumper, data + done, MIN (size - done, CHUNK_BYTES), out);
+          if (out->len >= FLUSH_BYTES && !flush (out, &error))
+            tool_fail (g_steal_pointer (&error));
+        }
+    }
+  shmipc_dumper_finish (dumper, out);
+  {
+    GError *error = NULL;
+
+    if (!flush (out, &error))
+      tool_fail (error);
+  }
+  return status;
+}
+
+static int
+list (gboolean json)
+{
+  g_autoptr(GPtrArray) objects = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  GError *error = NULL;
+
+  objects = shmipc_list_objects (&error);
+  if (objects == NULL)
+    tool_fail (error);
+  if (json)
+    {
+      g_autofree gchar *text = shmipc_object_info_list_to_json (objects, TRUE);
+
+      g_string_append (out, text);
+      g_string_append_c (out, '\n');
+    }
+  else
+    shmipc_object_info_list_format (objects, out);
+  if (!write_all (out->str, out->len, &error))
+    tool_fail (error);
+  return TOOL_EXIT_SUCCESS;
+}
+
+static int
+info (GPtrArray     *targets,
+      ShmipcBackend  backend,
+      gboolean       json)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) shmipc_object_info_free);
+  g_autoptr(GString) out = g_string_new (NULL);
+  GError *error = NULL;
+  int status = TOOL_EXIT_SUCCESS;
+  guint i;
+
+  for (i = 0; i < targets->len; i++)
+    {
+      const Target *target = targets->pdata[i];
+      ShmipcObjectInfo *object;
+
+      if (target->is_key)
+        object = shmipc_object_info_lookup_key (target->key, &error);
+      else
+        object = shmipc_object_info_lookup (target->name, backend, &error);
+      if (object == NULL)
+        {
+          tool_message ("%s", error->message);
+          g_clear_error (&error);
+          status = TOOL_EXIT_FAILURE;
+          continue;
+        }
+      g_ptr_array_add (found, object);
+    }
+
+  if (json)
+    {
+      g_autofree gchar *text = shmipc_object_info_list_to_json (found, TRUE);
+
+      g_string_append (out, text);
+      g_string_append_c (out, '\n');
+    }
+  else
+    for (i = 0; i < found->len; i++)
+      {
+        if (i > 0)
+          g_string_append_c (out, '\n');
+        shmipc_object_info_format (found->pdata[i], out);
+      }
+  if (!write_all (out->str, out->len, &error))
+    tool_fail (error);
+  return status;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
+  ShmipcDumpFormat format = SHMIPC_DUMP_FORMAT_CANONICAL;
+  ShmipcDumpFlags flags = SHMIPC_DUMP_NONE;
+  ShmipcBackend backend = SHMIPC_BACKEND_AUTO;
+  guint64 skip = 0;
+  guint64 length = SHMIPC_DUMP_UNLIMITED;
+  guint i;
+
+  tool_init ("shmdump");
+  context = g_option_context_new ("[NAME...]");
+  g_option_context_set_summary (context, "Show the bytes and the metadata of shared-memory objects.");
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  tool_parse_options (context, &argc, &argv);
+
+  if (opt_version)
+    {
+      tool_print_version ();
+      return TOOL_EXIT_SUCCESS;
+    }
+
+  if (opt_format != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!shmipc_dump_format_from_string (opt_format, &format, &error))
+        tool_usage_error ("--format: %s", error->message);
+      if (opt_canonical && format != SHMIPC_DUMP_FORMAT_CANONICAL)
+        tool_usage_error ("--canonical and --format=%s contradict each other", opt_format);
+    }
+  if (opt_no_squeezing)
+    flags |= SHMIPC_DUMP_NO_SQUEEZE;
+  if (opt_skip != NULL)
+    skip = tool_parse_size ("--skip", opt_skip);
+  if (opt_length != NULL)
+    length = tool_parse_size ("--length", opt_length);
+  if (opt_backend != NULL)
+    backend = tool_parse_backend ("--backend", opt_backend);
+
+  for (i = 0; opt_names != NULL && opt_names[i] != NULL; i++)
+    {
+      Target *target = g_new0 (Target, 1);
+
+      target->name = opt_names[i];
+      g_ptr_array_add (targets, target);
+    }
+  for (i = 0; opt_keys != NULL && opt_keys[i] != NULL; i++)
+    {
+      Target *target = g_new0 (Target, 1);
+
+      target->is_key = TRUE;
+      target->key = tool_parse_key ("--key", opt_keys[i]);
+      if (target->key == 0)
+        {
+          g_free (target);
+          tool_usage_error ("--key: key 0 is IPC_PRIVATE and names no segment");
+        }
+      g_ptr_array_add (targets, target);
+    }
+
+  if (opt_list && opt_info)
+    tool_usage_error ("--list and --info cannot be used together");
+  if (opt_json && !opt_list && !opt_info)
+    tool_usage_error ("--json needs --list or --info");
+  if (opt_list)
+    {
+      if (targets->len > 0)
+        tool_usage_error ("--list takes no NAME or --key");
+      return list (opt_json);
+    }
+  if (targets->len == 0)
+    tool_usage_error ("no object given: name one, or use --key, --list");
+  if (opt_info)
+    return info (targets, backend, opt_json);
+  return dump (targets, backend, format, flags, skip, length);
+}
