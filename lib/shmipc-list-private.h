@@ -28,11 +28,17 @@ typedef struct {
                      guint64       size);
   /* Optional: adds the decoded header for --info to @details, as
    * alternating label and value strings (g_strdup'ed; the array frees
-   * them), e.g. "Capacity", "4194304", "Producer pid", "1234 (alive)". */
-  void (*describe) (const guint8 *head,
-                    gsize         head_len,
-                    guint64       size,
-                    GPtrArray    *details);
+   * them), e.g. "Capacity", "4194304", "Producer pid", "1234 (alive)".
+   * @info is the object being described (its size, backend and name or
+   * key, for a format that decodes its header through the library and so
+   * opens the object again, read-only); @head holds its first @head_len
+   * bytes. A format whose header records the processes using it adds the
+   * label SHMIPC_DETAIL_STALE, with "yes" when none of them runs and
+   * nothing in it waits for a process to come. */
+  void (*describe) (const ShmipcObjectInfo *info,
+                    const guint8           *head,
+                    gsize                   head_len,
+                    GPtrArray              *details);
 } ShmipcFormatProbe;
 
 /* Returns the entry of the format of the object whose first bytes are
@@ -41,6 +47,11 @@ G_GNUC_INTERNAL
 const ShmipcFormatProbe *_shmipc_detect_format (const guint8 *head,
                                                 gsize         head_len,
                                                 guint64       size);
+
+/* The detail saying that no process uses an object any more: "yes" or
+ * "no". A stale object shows as "FORMAT (stale)" in the --list table and
+ * with "stale": true in JSON. */
+#define SHMIPC_DETAIL_STALE "Stale"
 
 G_END_DECLS
 

@@ -27,11 +27,113 @@
 #define POSIX_SHM_DIR "/dev/shm"
 #define SYSV_SHM_PROC "/proc/sysvipc/shm"
 
+/* ----------------------------------------------------------------------
+ * The channel format (shmipc-channel.h)
+ * ---------------------------------------------------------------------- */
+
+/* A published channel header in an object big enough for a header and
+ * the smallest ring. The rest of the header is checked when describing. */
+static gboolean
+channel_probe (const guint8 *head,
+               gsize         head_len,
+               guint64       size)
+{
+  return size >= (guint64) SHMIPC_CHANNEL_HEADER_SIZE + SHMIPC_CHANNEL_MIN_CAPACITY &&
+         shmipc_channel_is_channel (head, head_len);
+}
+
+static void
+add_detail (GPtrArray   *details,
+            const gchar *label,
+            gchar       *value)
+{
+  g_ptr_array_add (details, g_strdup (label));
+  g_ptr_array_add (details, value);
+}
+
+static gchar *
+channel_pid_string (gint32   pid,
+                    gboolean alive)
+{
+  if (pid <= 0)
+    return g_strdup ("none");
+  return g_strdup_printf ("%d (%s)", pid, alive ? "alive" : "dead");
+}
+
+/* Opens the object again, read-only, to decode its header with
+ * shmipc_channel_inspect(): that checks the header against the whole
+ * mapping and each pid against its process start time. */
+static void
+channel_describe (const ShmipcObjectInfo *info,
+                  const guint8           *head G_GNUC_UNUSED,
+                  gsize                   head_len G_GNUC_UNUSED,
+                  GPtrArray              *details)
+{
+  g_autoptr(ShmipcSegment) segment = NULL;
+  g_autoptr(GError) error = NULL;
+  ShmipcChannelInfo channel;
+  gboolean waiting;
+  gboolean stale;
+
+  if (info->backend == SHMIPC_BACKEND_SYSV)
+    {
+      if (info->key == 0)
+        {
+          add_detail (details, "Header",
+                      g_strdup ("not decoded: an IPC_PRIVATE segment cannot be opened by key"));
+          return;
+        }
+      segment = shmipc_segment_open_key (info->key, SHMIPC_OPEN_READ_ONLY, 0,
+                                         SHMIPC_DEFAULT_MODE, &error);
+    }
+  else
+    segment = shmipc_segment_open (info->name, SHMIPC_OPEN_READ_ONLY, 0,
+                                   SHMIPC_DEFAULT_MODE, SHMIPC_BACKEND_POSIX, &error);
+  if (segment == NULL)
+    {
+      add_detail (details, "Header", g_strdup_printf ("not decoded: %s", error->message));
+      return;
+    }
+  /* Replaced since it was listed: what we would decode is another object. */
+  if ((guint64) shmipc_segment_get_size (segment) != info->size)
+    {
+      add_detail (details, "Header",
+                  g_strdup_printf ("not decoded: \"%s\" changed size while being listed",
+                                   shmipc_segment_get_name (segment)));
+      return;
+    }
+  if (!shmipc_channel_inspect (segment, &channel, &error))
+    {
+      add_detail (details, "Header", g_strdup_printf ("corrupt: %s", error->message));
+      return;
+    }
+
+  /* No process runs either end. A finished stream nobody has read yet
+   * (prod --stream ends the stream and exits, whichever end started
+   * first) still waits for its consumer: not stale. A stream read to its
+   * end, aborted, or whose producer died is. */
+  waiting = channel.state == SHMIPC_CHANNEL_STATE_END_OF_STREAM &&
+            (channel.fill > 0 || channel.write_position == 0);
+  stale = !channel.producer_alive && !channel.consumer_alive && !waiting;
+  add_detail (details, "Channel version", g_strdup_printf ("%u", channel.version));
+  add_detail (details, "Capacity", g_strdup_printf ("%" G_GUINT64_FORMAT, channel.capacity));
+  add_detail (details, "Fill", g_strdup_printf ("%" G_GUINT64_FORMAT, channel.fill));
+  add_detail (details, "Read position",
+              g_strdup_printf ("%" G_GUINT64_FORMAT, channel.read_position));
+  add_detail (details, "Write position",
+              g_strdup_printf ("%" G_GUINT64_FORMAT, channel.write_position));
+  add_detail (details, "State", g_strdup (shmipc_channel_state_to_string (channel.state)));
+  add_detail (details, "Producer pid",
+              channel_pid_string (channel.producer_pid, channel.producer_alive));
+  add_detail (details, "Consumer pid",
+              channel_pid_string (channel.consumer_pid, channel.consumer_alive));
+  add_detail (details, SHMIPC_DETAIL_STALE, g_strdup (stale ? "yes" : "no"));
+}
+
 /* The formats an object can be recognised as, tried in order; objects no
- * probe claims are "raw". The channel adds its entry here:
- *   { "channel", _shmipc_channel_probe, _shmipc_channel_describe },
- */
+ * probe claims are "raw". */
 static const ShmipcFormatProbe format_probes[] = {
+  { "channel", channel_probe, channel_describe },
   { NULL, NULL, NULL }
 };
 
@@ -481,7 +583,7 @@ detect_formats (GArray *entries)
       if (probe != NULL && probe->describe != NULL)
         {
           info->details = g_ptr_array_new_with_free_func (g_free);
-          probe->describe (head, (gsize) n, info->size, info->details);
+          probe->describe (info, head, (gsize) n, info->details);
         }
     }
 }
@@ -688,6 +790,38 @@ name_or_key (const ShmipcObjectInfo *info)
   return g_strdup_printf ("0x%08x", (guint32) info->key);
 }
 
+/* The value of the detail @label, or NULL. */
+static const gchar *
+detail_value (const ShmipcObjectInfo *info,
+              const gchar            *label)
+{
+  guint i;
+
+  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
+    if (strcmp (info->details->pdata[i], label) == 0)
+      return info->details->pdata[i + 1];
+  return NULL;
+}
+
+/* TRUE for an object whose header names the processes using it (a
+ * channel) when none of them runs any more. */
+static gboolean
+object_is_stale (const ShmipcObjectInfo *info)
+{
+  return g_strcmp0 (detail_value (info, SHMIPC_DETAIL_STALE), "yes") == 0;
+}
+
+/* The FORMAT column: the format, with " (stale)" for a stale object. */
+static gchar *
+format_cell (const ShmipcObjectInfo *info)
+{
+  const gchar *format = info->format != NULL ? info->format : "unknown";
+
+  if (object_is_stale (info))
+    return g_strconcat (format, " (stale)", NULL);
+  return g_strdup (format);
+}
+
 static gchar *
 pids_to_string (const ShmipcObjectInfo *info)
 {
@@ -706,7 +840,9 @@ pids_to_string (const ShmipcObjectInfo *info)
  * @out: the string to append to
  *
  * Appends a description of @info as "Label: value" lines (what
- * shmdump --info prints).
+ * shmdump --info prints); for a channel, the decoded header follows the
+ * "Format" line, with the labels shmipc_object_info_to_json() gives
+ * under "details".
  */
 void
 shmipc_object_info_format (const ShmipcObjectInfo *info,
@@ -764,7 +900,10 @@ shmipc_object_info_format (const ShmipcObjectInfo *info,
  *
  * Appends a table of @objects with a header line, one object a line,
  * columns aligned (what shmdump --list prints): TYPE, NAME/KEY, ID, SIZE,
- * MODE, OWNER, ATTACHED, FORMAT, MODIFIED.
+ * MODE, OWNER, ATTACHED, FORMAT, MODIFIED. FORMAT reads "channel
+ * (stale)" for a stale channel: no process runs its producer or its
+ * consumer, and it holds no finished stream waiting to be read (its state
+ * is not end-of-stream with unread bytes, or with nothing ever written).
  */
 void
 shmipc_object_info_list_format (GPtrArray *objects,
@@ -797,7 +936,7 @@ shmipc_object_info_list_format (GPtrArray *objects,
       g_ptr_array_add (cells, g_strdup_printf ("%04o", info->mode));
       g_ptr_array_add (cells, g_strdup (info->owner));
       g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->nattch));
-      g_ptr_array_add (cells, g_strdup (info->format != NULL ? info->format : "unknown"));
+      g_ptr_array_add (cells, format_cell (info));
       g_ptr_array_add (cells, format_time (info->mtime, "%Y-%m-%d %H:%M"));
     }
 
@@ -903,6 +1042,11 @@ build_object (JsonBuilder            *builder,
   add_time (builder, "atime", info->atime);
   add_time (builder, "mtime", info->mtime);
   add_time (builder, "ctime", info->ctime);
+  if (detail_value (info, SHMIPC_DETAIL_STALE) != NULL)
+    {
+      json_builder_set_member_name (builder, "stale");
+      json_builder_add_boolean_value (builder, object_is_stale (info));
+    }
   if (info->details != NULL)
     {
       json_builder_set_member_name (builder, "details");
@@ -939,7 +1083,14 @@ builder_to_string (JsonBuilder *builder,
  * null), "size", "mode" (octal string), "owner", "uid", "gid",
  * "attached", "pids" (array), "cpid" and "lpid" (SysV only), "format",
  * "atime", "mtime", "ctime" (seconds since the epoch, or null) and, for
- * formats with a header, "details" (an object of strings).
+ * formats with a header, "details" (an object of strings). A channel
+ * also has "stale" (a boolean: %TRUE when neither its producer nor its
+ * consumer runs and no finished stream waits in it to be read, see
+ * shmipc_object_info_list_format()) and the details "Channel version", "Capacity", "Fill",
+ * "Read position", "Write position" (bytes, in decimal), "State" (as
+ * shmipc_channel_state_to_string()), "Producer pid" and "Consumer pid"
+ * ("PID (alive)", "PID (dead)" or "none") and "Stale" ("yes" or "no"); a
+ * channel whose header cannot be decoded has only "Header", saying why.
  *
  * Returns: (transfer full): the JSON text; free with g_free().
  */

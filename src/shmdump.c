@@ -58,7 +58,7 @@ static const GOptionEntry entries[] = {
     "Look NAMEs up with posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_names, NULL, "NAME..." },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_names, NULL, "[NAME...]" },
   { NULL }
 };
 
@@ -71,6 +71,19 @@ static const char description[] =
   "stream, as hexdump dumps several files: offsets, --skip and --length\n"
   "run across them.\n"
   "\n"
+  "--list prints one object a line: TYPE (posix or sysv), NAME/KEY, ID\n"
+  "(SysV shmid), SIZE, MODE, OWNER, ATTACHED (processes using it), FORMAT\n"
+  "and MODIFIED. FORMAT is \"raw\", \"unknown\" (bytes you may not read)\n"
+  "or \"channel\" (a libshmipc stream, as prod --stream makes). A channel\n"
+  "whose producer and consumer have both gone, and that holds no finished\n"
+  "stream still to be read, is shown as \"channel (stale)\": no process\n"
+  "will use it again, and it can be removed.\n"
+  "--info decodes a channel's header: capacity, fill level, read and write\n"
+  "positions, state (open, end-of-stream, aborted), the producer's and the\n"
+  "consumer's pid and whether each still runs. In JSON, a channel has\n"
+  "\"format\": \"channel\", \"stale\": true or false, and its header\n"
+  "under \"details\".\n"
+  "\n"
   "Examples:\n"
   "  shmdump /shm-example               canonical dump, as hexdump -C\n"
   "  shmdump -s 4K -n 64 /shm-example   64 bytes from offset 4096\n"
@@ -78,6 +91,7 @@ static const char description[] =
   "  shmdump --key 0x1234abcd           a SysV segment made by ipcmk -M\n"
   "  shmdump --list --json              every object, as JSON\n"
   "  shmdump --info /shm-example        metadata of one object\n"
+  "  shmdump --list | grep stale        channels nobody uses any more\n"
   "\n"
   "Exit status: 0 on success, 1 when an object cannot be read,\n"
   "2 on a usage error.";
@@ -285,7 +299,7 @@ main (int argc, char **argv)
   guint i;
 
   tool_init ("shmdump");
-  context = g_option_context_new ("[NAME...]");
+  context = g_option_context_new (NULL);
   g_option_context_set_summary (context, "Show the bytes and the metadata of shared-memory objects.");
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, NULL);
