@@ -1482,6 +1482,15 @@ shmipc_channel_receive_fd (ShmipcChannel  *channel,
             }
           done += (gsize) n;
           total += (guint64) n;
+          /* A signal that interrupts a write(2) after part of it went
+           * through (a pipe, a terminal) makes it return that part, not
+           * EINTR: look at the abort flag here too, or the next write
+           * blocks again. */
+          if (done < avail && __atomic_load_n (&channel->aborted, __ATOMIC_ACQUIRE))
+            {
+              set_aborted_error (channel, error);
+              goto out;
+            }
         }
       if (!shmipc_channel_consume (channel, avail, error))
         goto out;

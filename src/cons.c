@@ -14,6 +14,9 @@
  * it is published or the time is up. The bytes are copied out under a
  * shared flock() that prod's exclusive one excludes. The logic lives in
  * libshmipc (shmipc-message.c); this file only parses options and prints.
+ *
+ * --stream copies a channel (shmipc-channel.c) filled by "prod --stream"
+ * to standard output; tool_run_stream() runs it and handles signals.
  */
 #include <errno.h>
 #include <math.h>
@@ -33,6 +36,10 @@ static gboolean opt_quiet;
 static gboolean opt_wait;
 static gint64 opt_wait_ms = -1;
 static gboolean opt_version;
+static gboolean opt_stream;
+static gchar *opt_capacity;
+static gchar *opt_timeout;
+static gchar *opt_mode;
 
 static gboolean
 parse_wait (const gchar  *option_name,
@@ -80,6 +87,14 @@ static const GOptionEntry entries[] = {
     "Do not show the object's first bytes", NULL },
   { "wait", 'w', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_wait,
     "Wait for the object to be published, at most SECONDS if given", "SECONDS" },
+  { "stream", 0, 0, G_OPTION_ARG_NONE, &opt_stream,
+    "Copy the stream \"prod --stream\" writes into the channel to standard output", NULL },
+  { "capacity", 0, 0, G_OPTION_ARG_STRING, &opt_capacity,
+    "With --stream: ring size of a new channel (default: 4M; 4K to 64G, suffixes K, M, G)", "SIZE" },
+  { "mode", 'm', 0, G_OPTION_ARG_STRING, &opt_mode,
+    "With --stream: permission bits of a new channel, in octal, applied exactly (default: 0600)", "MODE" },
+  { "timeout", 0, 0, G_OPTION_ARG_STRING, &opt_timeout,
+    "With --stream: fail when no data comes for SECONDS (default: wait for ever)", "SECONDS" },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Show the version and exit", NULL },
   { NULL }
@@ -101,10 +116,55 @@ static const char description[] =
   "the segment to exist.\n"
   "Without --wait, cons reads the object as it is.\n"
   "\n"
+  "--stream: cons copies the stream that \"prod --stream\" writes into the\n"
+  "channel to standard output, until prod's end of file, then removes the\n"
+  "channel. Either may start first; the first creates the channel (a ring of\n"
+  "--capacity bytes, mode --mode). When prod dies, cons first writes every\n"
+  "byte prod had sent, then fails. --keep, --raw, --wait and --key do not\n"
+  "apply to a stream (usage error); --quiet changes nothing. When cons fails,\n"
+  "or is stopped by SIGINT, SIGTERM or SIGHUP, it removes the channel; on a\n"
+  "signal it prints \"cons: interrupted by SIGNAL\" and then dies of that\n"
+  "signal. When standard output is a closed pipe, cons removes the channel\n"
+  "and ends quietly, killed by SIGPIPE, as other filters do.\n"
+  "\n"
   "Exit status: 0 on success, 1 on failure (including a --wait that timed\n"
   "out), 2 on a usage error.\n"
   "Environment: SHMIPC_NAME (default object name), SHMIPC_BACKEND (posix,\n"
   "sysv or auto).";
+
+/* cons --stream: check the options, then leave the work to
+ * tool_run_stream(). */
+static int
+stream_main (int argc, char **argv)
+{
+  ToolStream stream = { SHMIPC_CHANNEL_CONSUMER, NULL, SHMIPC_BACKEND_AUTO, 0,
+                        SHMIPC_DEFAULT_MODE, -1, NULL };
+
+  if (argc > 1)
+    tool_usage_error ("unexpected argument \"%s\" (name the channel with --name)", argv[1]);
+  if (opt_keep)
+    tool_usage_error ("--keep does not apply to --stream (the stream is consumed)");
+  if (opt_raw)
+    tool_usage_error ("--raw does not apply to --stream (a stream is always copied as is)");
+  if (opt_wait)
+    tool_usage_error ("--wait does not apply to --stream (cons waits for prod; see --timeout)");
+  if (opt_key != NULL)
+    tool_usage_error ("--key does not apply to --stream (a channel is named with --name)");
+  if (opt_backend != NULL)
+    stream.backend = tool_parse_backend ("--backend", opt_backend);
+  if (opt_mode != NULL)
+    {
+      stream.mode = tool_parse_mode ("--mode", opt_mode);
+      if (stream.mode == 0)
+        tool_usage_error ("--mode: 0000 would lock the producer out; give at least one permission bit");
+    }
+  if (opt_capacity != NULL)
+    stream.capacity = tool_parse_capacity ("--capacity", opt_capacity);
+  if (opt_timeout != NULL)
+    stream.timeout_ms = tool_parse_timeout ("--timeout", opt_timeout);
+  stream.name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
+  return tool_run_stream (&stream);
+}
 
 int
 main (int    argc,
@@ -124,7 +184,8 @@ main (int    argc,
   tool_init ("cons");
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
-    "Print the message in a named shared-memory object, then remove the object.");
+    "Print the message in a named shared-memory object, then remove the object;\n"
+    "or, with --stream, copy the stream of \"prod --stream\" to standard output.");
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, NULL);
   tool_parse_options (context, &argc, &argv);
@@ -134,6 +195,14 @@ main (int    argc,
       tool_print_version ();
       return TOOL_EXIT_SUCCESS;
     }
+  if (opt_stream)
+    return stream_main (argc, argv);
+  if (opt_capacity != NULL)
+    tool_usage_error ("--capacity needs --stream");
+  if (opt_mode != NULL)
+    tool_usage_error ("--mode needs --stream (cons creates no object otherwise)");
+  if (opt_timeout != NULL)
+    tool_usage_error ("--timeout needs --stream (see --wait)");
   if (argc > 1)
     tool_usage_error ("unexpected argument \"%s\" (name the object with --name)", argv[1]);
   if (opt_key != NULL && opt_name != NULL)

@@ -20,6 +20,9 @@
  * flock(). A new SysV segment counts as published once prod detaches from
  * it. The logic lives in libshmipc (shmipc-message.c); this file only
  * parses options and prints.
+ *
+ * --stream copies standard input into a channel (shmipc-channel.c) for
+ * "cons --stream"; tool_run_stream() runs it and handles signals.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +40,9 @@ static gboolean opt_exclusive;
 static gboolean opt_force;
 static gboolean opt_quiet;
 static gboolean opt_version;
+static gboolean opt_stream;
+static gchar *opt_capacity;
+static gchar *opt_timeout;
 
 static const GOptionEntry entries[] = {
   { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
@@ -57,6 +63,12 @@ static const GOptionEntry entries[] = {
     "Write into an existing object even if another user owns it", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
     "Do not show the object's first bytes before and after writing", NULL },
+  { "stream", 0, 0, G_OPTION_ARG_NONE, &opt_stream,
+    "Copy standard input (or --input FILE) into a channel that \"cons --stream\" reads", NULL },
+  { "capacity", 0, 0, G_OPTION_ARG_STRING, &opt_capacity,
+    "With --stream: ring size of a new channel (default: 4M; 4K to 64G, suffixes K, M, G)", "SIZE" },
+  { "timeout", 0, 0, G_OPTION_ARG_STRING, &opt_timeout,
+    "With --stream: fail when the consumer makes no room for SECONDS (default: wait for ever)", "SECONDS" },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Show the version and exit", NULL },
   { NULL }
@@ -85,6 +97,15 @@ static const char description[] =
   "Unless --quiet is given, prod shows the first 64 bytes of the object\n"
   "before and after writing (\"display: prod\").\n"
   "\n"
+  "--stream: prod copies standard input (or --input FILE) into a channel, a\n"
+  "ring of --capacity bytes in the object, until end of file; \"cons --stream\"\n"
+  "copies it to its standard output. Either may start first. When the input\n"
+  "fits the ring prod may finish before cons starts: the bytes wait in the\n"
+  "object. MESSAGE, --size, --key, --exclusive and --force do not apply to a\n"
+  "stream (usage error); --quiet changes nothing. When prod fails, or is\n"
+  "stopped by SIGINT, SIGTERM or SIGHUP, it removes the channel; on a signal\n"
+  "it prints \"prod: interrupted by SIGNAL\" and then dies of that signal.\n"
+  "\n"
   "Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"
   "Environment: SHMIPC_NAME (default object name), SHMIPC_BACKEND (posix,\n"
   "sysv or auto).";
@@ -99,6 +120,61 @@ show (ShmipcSegment *segment)
   shmipc_format_seed (out, g_get_prgname (), shmipc_segment_get_data (segment),
                       shmipc_segment_get_size (segment));
   fwrite (out->str, 1, out->len, stdout);
+}
+
+/* The most bytes --input may bring: the size of the object when it
+ * exists and is larger, else @size. The library checks the exact fit;
+ * this bound only keeps "prod -i /dev/zero" from using all the memory. */
+static gsize
+input_limit (const gchar   *name,
+             gint32         key,
+             ShmipcBackend  backend,
+             guint64        size)
+{
+  g_autoptr(ShmipcObjectInfo) info = NULL;
+
+  if (key != 0)
+    info = shmipc_object_info_lookup_key (key, NULL);
+  else
+    info = shmipc_object_info_lookup (name, backend, NULL);
+  if (info != NULL && info->size > size)
+    size = info->size;
+  return (gsize) MIN (size, (guint64) G_MAXSIZE);
+}
+
+/* prod --stream: check the options, then leave the work to
+ * tool_run_stream(). */
+static int
+stream_main (int argc)
+{
+  ToolStream stream = { SHMIPC_CHANNEL_PRODUCER, NULL, SHMIPC_BACKEND_AUTO, 0,
+                        SHMIPC_DEFAULT_MODE, -1, NULL };
+
+  if (argc > 1)
+    tool_usage_error ("--stream takes no MESSAGE (it reads standard input or --input)");
+  if (opt_size != NULL)
+    tool_usage_error ("--size does not apply to --stream (use --capacity)");
+  if (opt_key != NULL)
+    tool_usage_error ("--key does not apply to --stream (a channel is named with --name)");
+  if (opt_exclusive)
+    tool_usage_error ("--exclusive does not apply to --stream");
+  if (opt_force)
+    tool_usage_error ("--force does not apply to --stream");
+  if (opt_backend != NULL)
+    stream.backend = tool_parse_backend ("--backend", opt_backend);
+  if (opt_mode != NULL)
+    {
+      stream.mode = tool_parse_mode ("--mode", opt_mode);
+      if (stream.mode == 0)
+        tool_usage_error ("--mode: 0000 would lock the consumer out; give at least one permission bit");
+    }
+  if (opt_capacity != NULL)
+    stream.capacity = tool_parse_capacity ("--capacity", opt_capacity);
+  if (opt_timeout != NULL)
+    stream.timeout_ms = tool_parse_timeout ("--timeout", opt_timeout);
+  stream.name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
+  stream.input = opt_input;
+  return tool_run_stream (&stream);
 }
 
 int
@@ -121,7 +197,8 @@ main (int    argc,
   tool_init ("prod");
   context = g_option_context_new ("[MESSAGE]");
   g_option_context_set_summary (context,
-    "Write MESSAGE (or a file's bytes) into a named shared-memory object.");
+    "Write MESSAGE (or a file's bytes) into a named shared-memory object,\n"
+    "or, with --stream, stream standard input to \"cons --stream\".");
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, NULL);
   tool_parse_options (context, &argc, &argv);
@@ -131,6 +208,12 @@ main (int    argc,
       tool_print_version ();
       return TOOL_EXIT_SUCCESS;
     }
+  if (opt_stream)
+    return stream_main (argc);
+  if (opt_capacity != NULL)
+    tool_usage_error ("--capacity needs --stream");
+  if (opt_timeout != NULL)
+    tool_usage_error ("--timeout needs --stream");
   if (argc > 2)
     tool_usage_error ("too many arguments (give one MESSAGE; quote it if it has spaces)");
   if (argc == 2 && opt_input != NULL)
@@ -168,7 +251,7 @@ main (int    argc,
 
   if (opt_input != NULL)
     {
-      data = tool_read_input (opt_input, &error);
+      data = tool_read_input (opt_input, input_limit (name, key, backend, size), &error);
       if (data == NULL)
         tool_fail (error);
     }

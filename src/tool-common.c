@@ -4,10 +4,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tool-common.h"
 
@@ -124,31 +129,312 @@ tool_parse_key (const char *option,
 
 GBytes *
 tool_read_input (const char  *path,
+                 gsize        limit,
                  GError     **error)
 {
-  g_autoptr(GByteArray) buffer = NULL;
-  gchar *contents = NULL;
-  gsize length = 0;
-  guint8 chunk[65536];
-  size_t n;
+  const gboolean is_stdin = strcmp (path, "-") == 0;
+  const char *what = is_stdin ? "standard input" : path;
+  guint8 *data = NULL;
+  gsize len = 0;
+  gsize alloc = 0;
+  struct stat st;
+  int fd = STDIN_FILENO;
+  int err;
 
-  if (strcmp (path, "-") != 0)
+  /* limit + 1 bytes are read to tell "exactly limit" from "more". */
+  limit = MIN (limit, G_MAXSIZE - 1);
+  if (!is_stdin)
     {
-      if (!g_file_get_contents (path, &contents, &length, error))
-        return NULL;
-      return g_bytes_new_take (contents, length);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          err = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+                       "cannot open \"%s\": %s", path, g_strerror (err));
+          return NULL;
+        }
     }
 
-  buffer = g_byte_array_new ();
-  while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0)
-    g_byte_array_append (buffer, chunk, (guint) n);
-  if (ferror (stdin))
+  /* Never more than limit + 1 bytes in memory: "prod -i /dev/zero" or
+   * "yes | prod -i -" must fail, not take all the memory of the system. */
+  for (;;)
     {
-      int err = errno;
+      gsize want = MIN ((gsize) 65536, limit + 1 - len);
+      ssize_t n;
 
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
-                   "Cannot read standard input: %s", g_strerror (err));
-      return NULL;
+      if (alloc - len < want)
+        {
+          gsize new_alloc = alloc > 0 ? alloc : 65536;
+          guint8 *new_data;
+
+          while (new_alloc - len < want)
+            new_alloc = new_alloc > (limit + 1) / 2 ? limit + 1 : new_alloc * 2;
+          new_data = g_try_realloc (data, new_alloc);
+          if (new_data == NULL)
+            {
+              g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+                           "cannot read \"%s\": %s", what, g_strerror (ENOMEM));
+              goto fail;
+            }
+          data = new_data;
+          alloc = new_alloc;
+        }
+      n = read (fd, data + len, want);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          err = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+                       "cannot read \"%s\": %s", what, g_strerror (err));
+          goto fail;
+        }
+      if (n == 0)
+        break;
+      len += (gsize) n;
+      if (len > limit)
+        {
+          if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+            g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TOO_LARGE,
+                         "\"%s\" is %" G_GUINT64_FORMAT " bytes but the object holds only %"
+                         G_GSIZE_FORMAT, what, (guint64) st.st_size, limit);
+          else
+            g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TOO_LARGE,
+                         "%s%s%s is more than %" G_GSIZE_FORMAT " bytes, all the object holds",
+                         is_stdin ? "" : "\"", what, is_stdin ? "" : "\"", limit);
+          goto fail;
+        }
     }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
+  if (!is_stdin)
+    close (fd);
+  return g_bytes_new_take (data, len);
+
+fail:
+  if (!is_stdin)
+    close (fd);
+  g_free (data);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Streams                                                                  */
+/* ---------------------------------------------------------------------- */
+
+gint
+tool_parse_timeout (const char *option,
+                    const char *value)
+{
+  gchar *end = NULL;
+  gdouble seconds;
+  gint ms;
+
+  seconds = g_ascii_strtod (value, &end);
+  if (*value == '\0' || end == value || *end != '\0' || !isfinite (seconds) ||
+      seconds <= 0 || seconds > TOOL_MAX_TIMEOUT_SECONDS)
+    tool_usage_error ("%s: invalid number of seconds \"%s\" (expected a number greater "
+                      "than 0 and at most %d, such as 5 or 0.5)",
+                      option, value, TOOL_MAX_TIMEOUT_SECONDS);
+  /* Round up: a tiny timeout is still a wait. */
+  ms = (gint) (seconds * 1000.0);
+  if ((gdouble) ms < seconds * 1000.0)
+    ms++;
+  return ms;
+}
+
+gsize
+tool_parse_capacity (const char *option,
+                     const char *value)
+{
+  guint64 capacity = tool_parse_size (option, value);
+
+  if (capacity < SHMIPC_CHANNEL_MIN_CAPACITY || capacity > SHMIPC_CHANNEL_MAX_CAPACITY ||
+      capacity > G_MAXSIZE - SHMIPC_CHANNEL_HEADER_SIZE)
+    tool_usage_error ("%s: the capacity must be between %u and %" G_GUINT64_FORMAT
+                      " bytes (4K to 64G)", option, (guint) SHMIPC_CHANNEL_MIN_CAPACITY,
+                      MIN ((guint64) SHMIPC_CHANNEL_MAX_CAPACITY,
+                           (guint64) (G_MAXSIZE - SHMIPC_CHANNEL_HEADER_SIZE)));
+  return (gsize) capacity;
+}
+
+/* The channel the signal handler aborts, and the first signal caught. */
+static ShmipcChannel *volatile stream_channel;
+static volatile sig_atomic_t stream_signal;
+static gboolean sigpipe_was_default;
+
+static void
+on_stream_signal (int signo)
+{
+  ShmipcChannel *channel = stream_channel;
+
+  if (stream_signal == 0)
+    stream_signal = signo;
+  /* Async-signal-safe: wakes our blocked wait and tells the peer. */
+  if (channel != NULL)
+    shmipc_channel_abort (channel);
+}
+
+static void
+catch_stream_signals (void)
+{
+  static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
+  struct sigaction sa;
+  struct sigaction old;
+  guint i;
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_stream_signal;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigaddset (&sa.sa_mask, signals[i]);
+  /* No SA_RESTART: a read(2) or write(2) blocked on a terminal or a pipe
+   * returns EINTR, and the library then gives up. */
+  sa.sa_flags = 0;
+  for (i = 0; i < G_N_ELEMENTS (signals); i++)
+    {
+      /* nohup(1) ignores SIGHUP: keep it so. SIGINT and SIGTERM are
+       * caught even when ignored at start (as in "prod --stream &" from
+       * a script): they come from someone who wants the stream stopped,
+       * and the object must not be left behind. */
+      if (signals[i] == SIGHUP &&
+          sigaction (SIGHUP, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+        continue;
+      sigaction (signals[i], &sa, NULL);
+    }
+
+  /* Write errors come back as EPIPE rather than killing us before the
+   * object is removed. */
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sigemptyset (&sa.sa_mask);
+  if (sigaction (SIGPIPE, &sa, &old) == 0)
+    sigpipe_was_default = old.sa_handler == SIG_DFL;
+}
+
+static const char *
+signal_name (int signo)
+{
+  switch (signo)
+    {
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGPIPE:
+      return "SIGPIPE";
+    default:
+      return "a signal";
+    }
+}
+
+/* Dies of @signo, as if it had not been caught, so that the parent (a
+ * shell loop, make) sees how we ended. */
+G_GNUC_NORETURN static void
+die_of_signal (int signo)
+{
+  struct sigaction sa;
+  sigset_t set;
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigemptyset (&sa.sa_mask);
+  sigaction (signo, &sa, NULL);
+  sigemptyset (&set);
+  sigaddset (&set, signo);
+  sigprocmask (SIG_UNBLOCK, &set, NULL);
+  raise (signo);
+  /* Not reached. */
+  _exit (128 + signo);
+}
+
+int
+tool_run_stream (const ToolStream *stream)
+{
+  ShmipcChannel *channel;
+  GError *error = NULL;
+  gboolean ok;
+  int fd;
+  int err;
+  int signo;
+
+  if (stream->role == SHMIPC_CHANNEL_CONSUMER)
+    fd = STDOUT_FILENO;
+  else if (stream->input == NULL || strcmp (stream->input, "-") == 0)
+    fd = STDIN_FILENO;
+  else
+    {
+      /* Before the channel exists: a missing file leaves nothing behind. */
+      fd = open (stream->input, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          err = errno;
+          tool_message ("cannot open \"%s\": %s", stream->input, g_strerror (err));
+          return TOOL_EXIT_FAILURE;
+        }
+    }
+
+  catch_stream_signals ();
+  channel = shmipc_channel_open (stream->name, stream->role, stream->capacity,
+                                 stream->mode, stream->backend, &error);
+  if (channel == NULL)
+    {
+      if (stream_signal != 0)
+        {
+          g_error_free (error);
+          tool_message ("interrupted by %s", signal_name (stream_signal));
+          die_of_signal (stream_signal);
+        }
+      tool_fail (error);
+    }
+  stream_channel = channel;
+  /* A signal that came while the channel was being opened. */
+  if (stream_signal != 0)
+    shmipc_channel_abort (channel);
+
+  if (stream->role == SHMIPC_CHANNEL_PRODUCER)
+    ok = shmipc_channel_send_fd (channel, fd, NULL, stream->timeout_ms, &error);
+  else
+    ok = shmipc_channel_receive_fd (channel, fd, NULL, stream->timeout_ms, &error);
+
+  /* The consumer removes the channel after the end of the stream; either
+   * end removes it when the stream failed or was interrupted. The peer
+   * may have removed it first. */
+  if (!ok || stream->role == SHMIPC_CHANNEL_CONSUMER)
+    {
+      GError *unlink_error = NULL;
+
+      if (!shmipc_channel_unlink (channel, &unlink_error))
+        {
+          if (!g_error_matches (unlink_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND) && ok)
+            {
+              ok = FALSE;
+              error = g_steal_pointer (&unlink_error);
+            }
+          g_clear_error (&unlink_error);
+        }
+    }
+
+  stream_channel = NULL;
+  /* Aborts the stream if it is not complete, so that the peer stops. */
+  shmipc_channel_free (channel);
+
+  signo = stream_signal;
+  if (signo != 0)
+    {
+      g_clear_error (&error);
+      tool_message ("interrupted by %s", signal_name (signo));
+      die_of_signal (signo);
+    }
+  if (ok)
+    return TOOL_EXIT_SUCCESS;
+
+  /* "cons --stream | head": end quietly, as if SIGPIPE had killed us. */
+  if (shmipc_error_get_errno (error) == EPIPE && sigpipe_was_default &&
+      stream->role == SHMIPC_CHANNEL_CONSUMER)
+    {
+      g_error_free (error);
+      die_of_signal (SIGPIPE);
+    }
+  tool_fail (error);
 }

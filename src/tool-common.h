@@ -45,8 +45,46 @@ guint         tool_parse_mode    (const char *option, const char *value);
 gint32        tool_parse_key     (const char *option, const char *value);
 
 /* Reads all the bytes of the file @path, or of standard input when @path
- * is "-" (binary safe). Returns NULL with @error set on failure. */
+ * is "-" (binary safe), but no more than @limit: more is an error
+ * (SHMIPC_ERROR_TOO_LARGE) after reading at most @limit + 1 bytes.
+ * Returns NULL with @error set on failure. */
 GBytes *tool_read_input (const char  *path,
+                         gsize        limit,
                          GError     **error);
+
+/* Streams: "prod --stream" and "cons --stream". */
+
+/* Parses a --timeout value in seconds (a number such as 5 or 0.5, more
+ * than 0, at most TOOL_MAX_TIMEOUT_SECONDS) and returns it in
+ * milliseconds, rounded up; a bad value is a usage error. */
+#define TOOL_MAX_TIMEOUT_SECONDS 2000000
+gint tool_parse_timeout (const char *option, const char *value);
+
+/* Parses a --capacity value (a size with suffixes, within the channel
+ * library's limits); a bad value is a usage error. */
+gsize tool_parse_capacity (const char *option, const char *value);
+
+typedef struct {
+  ShmipcChannelRole role;
+  const char *name;
+  ShmipcBackend backend;
+  gsize capacity;       /* 0: the library's default */
+  guint mode;
+  gint timeout_ms;      /* longest wait for the peer; -1: for ever */
+  const char *input;    /* producer: a file, or NULL or "-" for stdin */
+} ToolStream;
+
+/* Runs one end of a stream: the producer copies its input into the
+ * channel, the consumer copies the channel to standard output. Handles
+ * SIGHUP, SIGINT and SIGTERM (the channel is aborted and removed, a
+ * message is printed, then the process dies of the same signal) and
+ * SIGPIPE (ignored; a consumer whose standard output is a closed pipe
+ * removes the channel, then dies of SIGPIPE quietly unless SIGPIPE was
+ * ignored when it started). Removal follows shmipc_channel_open(): the
+ * consumer removes the channel after the end of the stream, either end
+ * removes it when the stream fails.
+ * Returns TOOL_EXIT_SUCCESS or, after printing "PROG: message",
+ * TOOL_EXIT_FAILURE. */
+int tool_run_stream (const ToolStream *stream);
 
 #endif /* TOOL_COMMON_H */

@@ -693,6 +693,60 @@ START_TEST (test_abort_from_signal)
 }
 END_TEST
 
+/* A consumer blocked in a write(2) to a full pipe that a signal interrupts
+ * after part of the write went through (write returns that part, not
+ * EINTR) still stops: "cons --stream >fifo" stopped by SIGINT. */
+START_TEST (test_abort_partial_write)
+{
+  g_autofree gchar *name = test_unique_name ("abortw");
+  g_autofree guint8 *bytes = g_malloc0 (4 * CAP);
+  GError *error = NULL;
+  ShmipcChannel *ch;
+  int sync[2];
+  int out[2];
+  pid_t pid;
+
+  ck_assert_int_eq (pipe (sync), 0);
+  ck_assert_int_eq (pipe (out), 0);
+  ch = open_ok (name, SHMIPC_CHANNEL_PRODUCER, CAP, SHMIPC_BACKEND_AUTO);
+  /* The ring holds CAP bytes; the consumer's chunk is CAP too, more than
+   * the pipe takes once its first CAP bytes are in. */
+  ck_assert (shmipc_channel_write (ch, bytes, CAP, 0, &error));
+  pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      struct sigaction sa;
+      gboolean ok;
+
+      child_setup ();
+      memset (&sa, 0, sizeof sa);
+      sa.sa_handler = abort_handler;   /* no SA_RESTART */
+      sigaction (SIGUSR1, &sa, NULL);
+      close (out[0]);                  /* nobody reads: the write blocks */
+      fcntl (out[1], F_SETPIPE_SZ, 4096);
+      abort_channel = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, CAP,
+                                           SHMIPC_DEFAULT_MODE, SHMIPC_BACKEND_AUTO, NULL);
+      if (abort_channel == NULL)
+        _exit (3);
+      sync_send (sync[1], 'r');
+      ok = shmipc_channel_receive_fd (abort_channel, out[1], NULL, -1, &error);
+      _exit (!ok && error->domain == SHMIPC_ERROR && error->code == SHMIPC_ERROR_FAILED ? 0 : 5);
+    }
+  ck_assert_int_eq (sync_recv (sync[0]), 'r');
+  g_usleep (200 * 1000);  /* let it fill the pipe and block in write(2) */
+  ck_assert_int_eq (kill (pid, SIGUSR1), 0);
+  ck_assert_int_eq (child_status (pid), 0);
+
+  shmipc_channel_unlink (ch, NULL);
+  shmipc_channel_free (ch);
+  close (sync[0]);
+  close (sync[1]);
+  close (out[0]);
+  close (out[1]);
+}
+END_TEST
+
 START_TEST (test_bad_arguments)
 {
   g_autofree gchar *name = test_unique_name ("args");
@@ -1054,6 +1108,7 @@ channel_suite (void)
   tcase_add_loop_test (tc, test_stale_channel, 0, 2);
   tcase_add_loop_test (tc, test_timeouts, 0, 2);
   tcase_add_loop_test (tc, test_abort_from_signal, 0, 2);
+  tcase_add_test (tc, test_abort_partial_write);
   tcase_add_test (tc, test_bad_arguments);
   suite_add_tcase (s, tc);
 

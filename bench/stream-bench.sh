@@ -1,0 +1,83 @@
+#!/bin/sh
+# stream-bench.sh - prod --stream | cons --stream against cat | cat, moving a
+# 1 GiB page-cached file (in /dev/shm, so it is in memory): best of 3 runs
+# each, throughputs and their ratio (target: the channel >= 2.5x cat | cat),
+# and one check that the stream is byte-identical (cksum). Not a test.
+#
+# Usage: bench/stream-bench.sh [BUILDDIR]   (default: the current directory)
+#        SIZE_MB=1024 RUNS=3 BACKEND=auto CAPACITY=4M (environment)
+set -eu
+builddir=${1:-.}
+bin="$builddir/src"
+size_mb=${SIZE_MB:-1024}
+runs=${RUNS:-3}
+backend=${BACKEND:-auto}
+capacity=${CAPACITY:-4M}
+for p in prod cons; do
+  if [ ! -x "$bin/$p" ]; then
+    echo "$bin/$p not found: build first, and give the build directory" >&2
+    exit 1
+  fi
+done
+dir=/dev/shm
+[ -d "$dir" ] && [ -w "$dir" ] || dir=${TMPDIR:-/tmp}
+file=$(mktemp "$dir/stream-bench.XXXXXX")
+name="/stream-bench-$$"
+trap 'rm -f "$file" "$file.out"; "$bin/cons" -q -n "$name" -b "$backend" >/dev/null 2>&1 || true' EXIT
+trap 'exit 1' HUP INT TERM
+
+now_ns () { date +%s%N; }
+
+head -c $((size_mb * 1024 * 1024)) /dev/urandom >"$file"
+cat "$file" >/dev/null
+bytes=$(wc -c <"$file" | tr -d ' ')
+
+echo "== $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "== load: $(cut -d' ' -f1-3 /proc/loadavg); file: $file ($bytes bytes); backend $backend, capacity $capacity"
+
+# best COMMAND: the shortest of $runs wall-clock times, in ns.
+best=
+time_run () {
+  t0=$(now_ns)
+  "$@"
+  t=$(($(now_ns) - t0))
+  if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+}
+
+pipe_cat () {
+  cat "$file" | cat >/dev/null
+}
+channel () {
+  "$bin/cons" --stream -n "$name" -b "$backend" --capacity "$capacity" >/dev/null &
+  c=$!
+  "$bin/prod" --stream -n "$name" -b "$backend" --capacity "$capacity" <"$file"
+  wait "$c"
+}
+
+best=; i=0
+while [ "$i" -lt "$runs" ]; do time_run pipe_cat; i=$((i + 1)); done
+cat_ns=$best
+best=; i=0
+while [ "$i" -lt "$runs" ]; do time_run channel; i=$((i + 1)); done
+chan_ns=$best
+
+awk -v b="$bytes" -v c="$cat_ns" -v s="$chan_ns" 'BEGIN {
+  printf "cat FILE | cat >/dev/null:                      %.3f s  %6.2f GB/s\n", c / 1e9, b / c
+  printf "prod --stream <FILE | cons --stream >/dev/null: %.3f s  %6.2f GB/s\n", s / 1e9, b / s
+  printf "ratio: %.2fx (target >= 2.5x)\n", c / s
+}'
+
+# Exactness, once.
+"$bin/cons" --stream -n "$name" -b "$backend" --capacity "$capacity" | cksum >"$file.out" &
+c=$!
+"$bin/prod" --stream -n "$name" -b "$backend" --capacity "$capacity" <"$file"
+wait "$c"
+want=$(cksum <"$file")
+got=$(cat "$file.out")
+rm -f "$file.out"
+if [ "$want" = "$got" ]; then
+  echo "byte-identical: cksum $got"
+else
+  echo "MISMATCH: input cksum $want, output cksum $got" >&2
+  exit 1
+fi

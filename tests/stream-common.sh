@@ -1,0 +1,54 @@
+# stream-common.sh - sourced by the stream-*.sh tests (not a test).
+#
+# Copyright (C) 2026 The shmipc authors
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Builds on prod-cons-common.sh ($bin, $pfx, $work, track, fail, finish,
+# backends, and a trap that removes every tracked object) and adds what
+# the stream tests share.
+
+. "$abs_top_srcdir/tests/prod-cons-common.sh"
+
+# The ring size most tests use: small, so that a few hundred KiB already
+# wrap around it many times.
+cap=65536
+
+# exists NAME BACKEND: does the object exist? (cons --keep --raw only
+# reads it, whatever it holds.)
+exists () {
+  if [ "$2" = posix ]; then
+    [ -e "/dev/shm/${1#/}" ]
+  else
+    "$bin/cons" -q --keep --raw -b sysv -n "$1" >/dev/null 2>&1
+  fi
+}
+
+# expect_gone NAME BACKEND WHAT
+expect_gone () {
+  if exists "$1" "$2"; then
+    fail "$3: the object $1 ($2) was left behind"
+  fi
+}
+
+# now_ms: a monotonic-enough clock in milliseconds (GNU date).
+now_ms () {
+  echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_size FILE BYTES SECONDS: waits until FILE holds at least BYTES.
+wait_size () {
+  _end=$(($(now_ms) + $3 * 1000))
+  while :; do
+    _n=$(wc -c <"$1" 2>/dev/null | tr -d ' ')
+    [ "${_n:-0}" -ge "$2" ] && return 0
+    [ "$(now_ms)" -ge "$_end" ] && return 1
+    sleep 0.05
+  done
+}
+
+# is_prefix PREFIX FILE: is PREFIX a prefix of FILE (PREFIX's bytes equal
+# FILE's first bytes)?
+is_prefix () {
+  _n=$(wc -c <"$1" | tr -d ' ')
+  head -c "$_n" "$2" | cmp -s - "$1"
+}
