@@ -195,6 +195,8 @@ main (int    argc,
       tool_print_version ();
       return TOOL_EXIT_SUCCESS;
     }
+  if (opt_name != NULL)
+    tool_check_name ("--name", opt_name);
   if (opt_stream)
     return stream_main (argc, argv);
   if (opt_capacity != NULL)

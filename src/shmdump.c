@@ -331,8 +331,10 @@ main (int argc, char **argv)
 
   for (i = 0; opt_names != NULL && opt_names[i] != NULL; i++)
     {
-      Target *target = g_new0 (Target, 1);
+      Target *target;
 
+      tool_check_name (NULL, opt_names[i]);
+      target = g_new0 (Target, 1);
       target->name = opt_names[i];
       g_ptr_array_add (targets, target);
     }

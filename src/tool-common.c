@@ -79,6 +79,19 @@ tool_print_version (void)
   g_print ("%s (shmipc) %s\n", g_get_prgname (), SHMIPC_VERSION_STRING);
 }
 
+void
+tool_check_name (const char *option,
+                 const char *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (shmipc_name_validate (name, &error))
+    return;
+  if (option != NULL)
+    tool_usage_error ("%s: %s", option, error->message);
+  tool_usage_error ("%s", error->message);
+}
+
 ShmipcBackend
 tool_parse_backend (const char *option,
                     const char *value)

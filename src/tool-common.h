@@ -40,6 +40,10 @@ void tool_print_version (void);
 /* Parse option values; a bad value is a usage error (exit 2) naming the
  * option. */
 ShmipcBackend tool_parse_backend (const char *option, const char *value);
+
+/* An invalid object name (see shmipc_name_validate()) is a usage error;
+ * @option may be NULL for a NAME argument. */
+void          tool_check_name    (const char *option, const char *name);
 guint64       tool_parse_size    (const char *option, const char *value);
 guint         tool_parse_mode    (const char *option, const char *value);
 gint32        tool_parse_key     (const char *option, const char *value);

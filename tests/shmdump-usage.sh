@@ -50,9 +50,10 @@ cmp -s "$scratch/out" "$scratch/expected" || { diff "$scratch/expected" "$scratc
 "$SHMDUMP" --format=raw "$name" | head -c 35 > "$scratch/out"
 printf 'Studying Operating Systems Is Fun!\n' | cmp -s - "$scratch/out" || fail "raw bytes"
 
-# A bad name is a runtime error naming it (exit 1).
+# A bad name is a usage error naming it (exit 2), refused before any
+# system call.
 "$SHMDUMP" "/a/b" > /dev/null 2> "$scratch/err"
-test $? = 1 || fail "invalid name: exit status not 1"
-grep -q '^shmdump: ' "$scratch/err" || fail "invalid name: $(cat "$scratch/err")"
+test $? = 2 || fail "invalid name: exit status not 2"
+grep -q '^shmdump: Invalid object name "/a/b"' "$scratch/err" || fail "invalid name: $(cat "$scratch/err")"
 
 echo "usage checks passed"
