@@ -26,6 +26,9 @@ struct _ShmipcSegment {
   gboolean owner_known; /* SysV only: owner ids read when opened */
   guint32 owner_uid;
   guint32 owner_gid;
+  /* Set once an access to the mapping faulted (the object was truncated
+   * by another process): every later guarded access fails with this. */
+  GError *broken;
 };
 
 /* What one backend provides. The segment code only calls through these,
@@ -57,6 +60,20 @@ struct _ShmipcBackendOps {
   gboolean (*unlink) (ShmipcSegment *segment,
                       GError       **error);
 };
+
+/* FALSE, with a copy of the error, when @segment is broken (see
+ * _shmipc_segment_fault()). */
+G_GNUC_INTERNAL
+gboolean _shmipc_segment_check (ShmipcSegment  *segment,
+                                GError        **error);
+/* Called after a guard (shmipc-guard-private.h) caught a fault at
+ * @address in @segment's mapping: marks the segment broken and sets
+ * @error (SHMIPC_ERROR_CORRUPT) to what happened, e.g. 'Object "/x" was
+ * truncated to 0 bytes by another process while mapped'. */
+G_GNUC_INTERNAL
+void     _shmipc_segment_fault (ShmipcSegment  *segment,
+                                gconstpointer   address,
+                                GError        **error);
 
 #ifdef HAVE_POSIX_SHM
 G_GNUC_INTERNAL extern const ShmipcBackendOps _shmipc_posix_ops;

@@ -48,6 +48,20 @@
  * other's store, so a wake-up is never lost, and a busy stream makes no
  * system calls at all. Sleeps time out every LIVENESS_INTERVAL_US so that a
  * dead peer is noticed.
+ *
+ * Truncation: another process may shrink a POSIX channel object while it
+ * is mapped, and touching the lost pages raises SIGBUS. Every public
+ * function that touches the header or the ring runs under one guard
+ * (shmipc-guard-private.h) for the whole call (GUARD_BEGIN/GUARD_END
+ * below): a fault makes the call fail with SHMIPC_ERROR_CORRUPT ("was
+ * truncated to N bytes by another process") and marks the segment broken,
+ * so that every later call fails the same way without touching the
+ * mapping. shmipc_channel_free() then only unmaps. The fd functions move
+ * bytes between the ring and a descriptor with read(2)/write(2), where
+ * the kernel reports the same fault as EFAULT: that is turned into the
+ * same error. The pointers handed out by shmipc_channel_reserve() and
+ * shmipc_channel_peek() are the caller's to guard (or to copy with
+ * shmipc_segment_copy_out()).
  */
 
 #include <errno.h>
@@ -67,7 +81,8 @@
 # define SHMIPC_HAVE_FUTEX 1
 #endif
 
-#include "shmipc-private.h"
+#include "shmipc-backend-private.h"
+#include "shmipc-guard-private.h"
 #include "shmipc-channel.h"
 
 #define BLOCK 128
@@ -130,6 +145,25 @@ struct _ShmipcChannel {
   gint64 spin_ns;
   volatile gint aborted; /* set by shmipc_channel_abort(), maybe in a signal handler */
 };
+
+/* Guarding a whole API call. GUARD_BEGIN checks that the segment is not
+ * broken, then guards the mapping; a fault jumps back here, marks the
+ * segment broken, sets @error and returns @failval. Nothing between
+ * GUARD_BEGIN and GUARD_END allocates or takes a lock while it touches
+ * the mapping (errors are set after the last load), so the jump loses
+ * nothing. */
+#define GUARD_BEGIN(channel, error, failval) \
+  ShmipcGuard guard_; \
+  if (!_shmipc_segment_check ((channel)->segment, (error))) \
+    return failval; \
+  if (sigsetjmp (guard_.env, 0) != 0) \
+    { \
+      _shmipc_segment_fault ((channel)->segment, guard_.fault_address, (error)); \
+      return failval; \
+    } \
+  _shmipc_guard_push (&guard_, (channel)->header, \
+                      shmipc_segment_get_size ((channel)->segment))
+#define GUARD_END() _shmipc_guard_pop (&guard_)
 
 static guint64
 magic_value (void)
@@ -572,6 +606,18 @@ channel_wait (ShmipcChannel  *channel,
 
 /* Checks the constant part of a header against the mapping; on success
  * *capacity_out is the ring size. Works on a read-only mapping. */
+/* shmipc_channel_is_channel() without a guard of its own: the caller's
+ * guard reports a fault. */
+static gboolean
+has_magic (gconstpointer data,
+           gsize         size)
+{
+  if (data == NULL || size < sizeof (ChannelHeader))
+    return FALSE;
+  /* Acquire: pairs with the creator's release store of the magic. */
+  return __atomic_load_n ((const guint64 *) data, __ATOMIC_ACQUIRE) == magic_value ();
+}
+
 static gboolean
 validate_header (gconstpointer   data,
                  gsize           size,
@@ -584,7 +630,7 @@ validate_header (gconstpointer   data,
   guint32 header_size;
   guint64 capacity;
 
-  if (!shmipc_channel_is_channel (data, size))
+  if (!has_magic (data, size))
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
                    "\"%s\" is not a channel (no channel header)", name);
@@ -745,11 +791,123 @@ producer_take_over (ShmipcChannel  *channel,
   return 1;
 }
 
+/* The magic of a just-opened object, which its creator may truncate
+ * (or another process shrink) under us. */
+static gboolean
+load_magic (ShmipcSegment  *segment,
+            guint64        *magic_out,
+            GError        **error)
+{
+  ShmipcGuard guard;
+
+  if (sigsetjmp (guard.env, 0) != 0)
+    {
+      _shmipc_segment_fault (segment, guard.fault_address, error);
+      return FALSE;
+    }
+  _shmipc_guard_push (&guard, segment->data, segment->size);
+  /* Acquire: pairs with the creator's release store of the magic, so
+   * every other header field is initialised once it shows. */
+  *magic_out = __atomic_load_n ((guint64 *) segment->data, __ATOMIC_ACQUIRE);
+  _shmipc_guard_pop (&guard);
+  return TRUE;
+}
+
 static gboolean
 spin_allowed (void)
 {
   /* On a single CPU the peer cannot run while we spin. */
   return sysconf (_SC_NPROCESSORS_ONLN) > 1;
+}
+
+/* The part of shmipc_channel_open() that works on the header: initialise
+ * a new one, or validate an existing one and claim our slot. On error the
+ * caller frees the channel (a slot we claimed is given back here). */
+static gboolean
+channel_attach (ShmipcChannel  *channel,
+                gsize           capacity,
+                gint64          deadline,
+                GError        **error)
+{
+  ShmipcChannelRole role = channel->role;
+  ChannelHeader *h = channel->header;
+  guint64 prev = 0;
+  int done;
+
+  if (shmipc_segment_get_created (channel->segment))
+    {
+      /* The object is zero-filled: positions 0, state open, no owners. */
+      h->version = SHMIPC_CHANNEL_VERSION;
+      h->header_size = SHMIPC_CHANNEL_HEADER_SIZE;
+      h->capacity = capacity;
+      h->owner[role] = channel->me;
+      /* Release: everything above is visible before the magic is. */
+      __atomic_store_n (&h->magic, magic_value (), __ATOMIC_RELEASE);
+    }
+
+  if (!validate_header (h, shmipc_segment_get_size (channel->segment),
+                        channel_name (channel), &channel->capacity, error))
+    return FALSE;
+  channel->ring = (guint8 *) h + SHMIPC_CHANNEL_HEADER_SIZE;
+
+  if (!shmipc_segment_get_created (channel->segment))
+    {
+      for (;;)
+        {
+          done = claim_slot (channel, &prev, error);
+          if (done < 0)
+            return FALSE;
+          if (done > 0)
+            {
+              if (role == SHMIPC_CHANNEL_CONSUMER)
+                break;
+              done = producer_take_over (channel, prev, error);
+              if (done > 0)
+                break;
+              /* Give the slot back as it was, so that a consumer waiting
+               * on a dead producer still sees it dead. */
+              release_slot (channel, prev);
+              if (done < 0)
+                return FALSE;
+            }
+          if (g_get_monotonic_time () >= deadline)
+            {
+              g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                           "Channel \"%s\": the %s end is being reset by another process",
+                           channel_name (channel), shmipc_channel_role_to_string (role));
+              return FALSE;
+            }
+          g_usleep (1000);
+        }
+    }
+
+  {
+    guint64 w, r;
+
+    if (!load_positions (channel, &w, &r, error))
+      {
+        release_slot (channel, prev);
+        return FALSE;
+      }
+    channel->pos = role == SHMIPC_CHANNEL_PRODUCER ? w : r;
+    channel->peer_pos = role == SHMIPC_CHANNEL_PRODUCER ? r : w;
+  }
+  return TRUE;
+
+}
+
+static gboolean
+attach_guarded (ShmipcChannel  *channel,
+                gsize           capacity,
+                gint64          deadline,
+                GError        **error)
+{
+  gboolean ok;
+
+  GUARD_BEGIN (channel, error, FALSE);
+  ok = channel_attach (channel, capacity, deadline, error);
+  GUARD_END ();
+  return ok;
 }
 
 /**
@@ -797,11 +955,8 @@ shmipc_channel_open (const gchar        *name,
 {
   g_autoptr(ShmipcSegment) segment = NULL;
   ShmipcChannel *channel;
-  ChannelHeader *h;
   guint64 start = 0;
-  guint64 prev = 0;
   gint64 deadline;
-  int done;
 
   if (role != SHMIPC_CHANNEL_PRODUCER && role != SHMIPC_CHANNEL_CONSUMER)
     {
@@ -841,9 +996,8 @@ shmipc_channel_open (const gchar        *name,
         break;
       if (data != NULL && size >= sizeof (ChannelHeader))
         {
-          /* Acquire: pairs with the creator's release store of the magic,
-           * so every other header field is initialised once it shows. */
-          magic = __atomic_load_n ((guint64 *) data, __ATOMIC_ACQUIRE);
+          if (!load_magic (segment, &magic, error))
+            return NULL;
           if (magic == magic_value ())
             break;
           if (magic != 0)
@@ -873,74 +1027,33 @@ shmipc_channel_open (const gchar        *name,
   channel->role = role;
   channel->me = owner_word (getpid (), start);
   channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
-  h = shmipc_segment_get_data (segment);
-  channel->header = h;
-
-  if (shmipc_segment_get_created (segment))
-    {
-      /* The object is zero-filled: positions 0, state open, no owners. */
-      h->version = SHMIPC_CHANNEL_VERSION;
-      h->header_size = SHMIPC_CHANNEL_HEADER_SIZE;
-      h->capacity = capacity;
-      h->owner[role] = channel->me;
-      /* Release: everything above is visible before the magic is. */
-      __atomic_store_n (&h->magic, magic_value (), __ATOMIC_RELEASE);
-    }
-
   channel->segment = g_steal_pointer (&segment);
-  if (!validate_header (h, shmipc_segment_get_size (channel->segment),
-                        channel_name (channel), &channel->capacity, error))
-    goto fail_unclaimed;
-  channel->ring = (guint8 *) h + SHMIPC_CHANNEL_HEADER_SIZE;
-
-  if (!shmipc_segment_get_created (channel->segment))
+  channel->header = shmipc_segment_get_data (channel->segment);
+  if (!attach_guarded (channel, capacity, deadline, error))
     {
-      for (;;)
-        {
-          done = claim_slot (channel, &prev, error);
-          if (done < 0)
-            goto fail_unclaimed;
-          if (done > 0)
-            {
-              if (role == SHMIPC_CHANNEL_CONSUMER)
-                break;
-              done = producer_take_over (channel, prev, error);
-              if (done > 0)
-                break;
-              /* Give the slot back as it was, so that a consumer waiting
-               * on a dead producer still sees it dead. */
-              release_slot (channel, prev);
-              if (done < 0)
-                goto fail_unclaimed;
-            }
-          if (g_get_monotonic_time () >= deadline)
-            {
-              g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
-                           "Channel \"%s\": the %s end is being reset by another process",
-                           channel_name (channel), shmipc_channel_role_to_string (role));
-              goto fail_unclaimed;
-            }
-          g_usleep (1000);
-        }
+      shmipc_segment_free (channel->segment);
+      g_free (channel);
+      return NULL;
     }
-
-  {
-    guint64 w, r;
-
-    if (!load_positions (channel, &w, &r, error))
-      {
-        release_slot (channel, prev);
-        goto fail_unclaimed;
-      }
-    channel->pos = role == SHMIPC_CHANNEL_PRODUCER ? w : r;
-    channel->peer_pos = role == SHMIPC_CHANNEL_PRODUCER ? r : w;
-  }
   return channel;
+}
 
-fail_unclaimed:
-  shmipc_segment_free (channel->segment);
-  g_free (channel);
-  return NULL;
+/* What leaving does to the header, under a guard. */
+static void
+free_header (ShmipcChannel *channel)
+{
+  GUARD_BEGIN (channel, NULL, );
+  if (!channel->finished)
+    {
+      guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
+
+      if (__atomic_compare_exchange_n (&channel->header->state, &expected,
+                                       SHMIPC_CHANNEL_STATE_ABORTED, FALSE,
+                                       __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        wake_peer (channel);
+    }
+  release_slot (channel, 0);
+  GUARD_END ();
 }
 
 /**
@@ -958,18 +1071,22 @@ shmipc_channel_free (ShmipcChannel *channel)
   if (channel == NULL)
     return;
 
-  if (!channel->finished)
-    {
-      guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
-
-      if (__atomic_compare_exchange_n (&channel->header->state, &expected,
-                                       SHMIPC_CHANNEL_STATE_ABORTED, FALSE,
-                                       __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
-        wake_peer (channel);
-    }
-  release_slot (channel, 0);
+  /* A truncated object is only unmapped. */
+  if (channel->segment->broken == NULL)
+    free_header (channel);
   shmipc_segment_free (channel->segment);
   g_free (channel);
+}
+
+
+/* read(2) or write(2) on the ring failed with EFAULT: the kernel's word
+ * for the SIGBUS the same access would raise in user space. */
+static void
+set_fault_error (ShmipcChannel  *channel,
+                 gconstpointer   address,
+                 GError        **error)
+{
+  _shmipc_segment_fault (channel->segment, address, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1019,12 +1136,12 @@ check_role (ShmipcChannel     *channel,
  *
  * Returns: %TRUE on success.
  */
-gboolean
-shmipc_channel_reserve (ShmipcChannel  *channel,
-                        gpointer       *data_out,
-                        gsize          *length_out,
-                        gint            timeout_ms,
-                        GError        **error)
+static gboolean
+channel_reserve (ShmipcChannel  *channel,
+                 gpointer       *data_out,
+                 gsize          *length_out,
+                 gint            timeout_ms,
+                 GError        **error)
 {
   guint64 offset;
   guint64 space;
@@ -1060,10 +1177,10 @@ shmipc_channel_reserve (ShmipcChannel  *channel,
  * Returns: %TRUE on success; %SHMIPC_ERROR_INVALID_ARGUMENT when @length
  * exceeds the reservation.
  */
-gboolean
-shmipc_channel_commit (ShmipcChannel  *channel,
-                       gsize           length,
-                       GError        **error)
+static gboolean
+channel_commit (ShmipcChannel  *channel,
+                gsize           length,
+                GError        **error)
 {
   g_return_val_if_fail (channel != NULL, FALSE);
 
@@ -1100,12 +1217,12 @@ shmipc_channel_commit (ShmipcChannel  *channel,
  *
  * Returns: %TRUE when every byte was written.
  */
-gboolean
-shmipc_channel_write (ShmipcChannel  *channel,
-                      gconstpointer   data,
-                      gsize           length,
-                      gint            timeout_ms,
-                      GError        **error)
+static gboolean
+channel_write (ShmipcChannel  *channel,
+               gconstpointer   data,
+               gsize           length,
+               gint            timeout_ms,
+               GError        **error)
 {
   const guint8 *p = data;
 
@@ -1120,11 +1237,11 @@ shmipc_channel_write (ShmipcChannel  *channel,
       gsize space;
       gsize n;
 
-      if (!shmipc_channel_reserve (channel, &dest, &space, timeout_ms, error))
+      if (!channel_reserve (channel, &dest, &space, timeout_ms, error))
         return FALSE;
       n = MIN (space, length);
       memcpy (dest, p, n);
-      if (!shmipc_channel_commit (channel, n, error))
+      if (!channel_commit (channel, n, error))
         return FALSE;
       p += n;
       length -= n;
@@ -1141,20 +1258,34 @@ shmipc_channel_write (ShmipcChannel  *channel,
  * gets end-of-stream. An uncommitted reservation is dropped.
  *
  * Returns: %TRUE on success; %SHMIPC_ERROR_PEER_DIED when the consumer
- * has aborted the stream.
+ * has aborted the stream, or has died (the stream is then not ended: it
+ * is aborted when the channel is freed, rather than left finished for a
+ * consumer that will never read it).
  */
-gboolean
-shmipc_channel_close_write (ShmipcChannel  *channel,
-                            GError        **error)
+static gboolean
+channel_close_write (ShmipcChannel  *channel,
+                     GError        **error)
 {
   guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
   ShmipcChannelState state;
+  gint32 peer_pid;
 
   g_return_val_if_fail (channel != NULL, FALSE);
 
   if (!check_role (channel, SHMIPC_CHANNEL_PRODUCER, "end of stream", error))
     return FALSE;
   channel->held = 0;
+  /* A consumer that attached and died (SIGKILL) while the rest of the
+   * stream still fitted in the ring was never waited for, so never
+   * noticed: fail as a write would. (A consumer that has not come yet,
+   * or has left, is 0.) */
+  if (!peer_alive (channel, &peer_pid))
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
+                   "Channel \"%s\": the %s (pid %d) died",
+                   channel_name (channel), peer_role_name (channel), (int) peer_pid);
+      return FALSE;
+    }
   /* Release (in the seq_cst CAS): our last position store comes first. */
   if (!__atomic_compare_exchange_n (&channel->header->state, &expected,
                                     SHMIPC_CHANNEL_STATE_END_OF_STREAM, FALSE,
@@ -1196,12 +1327,12 @@ shmipc_channel_close_write (ShmipcChannel  *channel,
  *
  * Returns: %TRUE on success (including end-of-stream).
  */
-gboolean
-shmipc_channel_peek (ShmipcChannel   *channel,
-                     gconstpointer   *data_out,
-                     gsize           *length_out,
-                     gint             timeout_ms,
-                     GError         **error)
+static gboolean
+channel_peek (ShmipcChannel   *channel,
+              gconstpointer   *data_out,
+              gsize           *length_out,
+              gint             timeout_ms,
+              GError         **error)
 {
   guint64 offset;
   guint64 avail;
@@ -1242,10 +1373,10 @@ shmipc_channel_peek (ShmipcChannel   *channel,
  * Returns: %TRUE on success; %SHMIPC_ERROR_INVALID_ARGUMENT when @length
  * exceeds what was shown.
  */
-gboolean
-shmipc_channel_consume (ShmipcChannel  *channel,
-                        gsize           length,
-                        GError        **error)
+static gboolean
+channel_consume (ShmipcChannel  *channel,
+                 gsize           length,
+                 GError        **error)
 {
   g_return_val_if_fail (channel != NULL, FALSE);
 
@@ -1284,12 +1415,12 @@ shmipc_channel_consume (ShmipcChannel  *channel,
  * Returns: the number of bytes read, 0 at the end of the stream (or when
  * @length is 0), -1 on error (see shmipc_channel_peek()).
  */
-gssize
-shmipc_channel_read (ShmipcChannel  *channel,
-                     gpointer        buffer,
-                     gsize           length,
-                     gint            timeout_ms,
-                     GError        **error)
+static gssize
+channel_read (ShmipcChannel  *channel,
+              gpointer        buffer,
+              gsize           length,
+              gint            timeout_ms,
+              GError        **error)
 {
   guint8 *p = buffer;
   gsize done = 0;
@@ -1309,7 +1440,7 @@ shmipc_channel_read (ShmipcChannel  *channel,
       gsize avail;
       gsize n;
 
-      if (!shmipc_channel_peek (channel, &src, &avail, done == 0 ? timeout_ms : 0, error))
+      if (!channel_peek (channel, &src, &avail, done == 0 ? timeout_ms : 0, error))
         {
           if (done == 0)
             return -1;
@@ -1321,7 +1452,7 @@ shmipc_channel_read (ShmipcChannel  *channel,
         break;
       n = MIN (avail, length - done);
       memcpy (p + done, src, n);
-      if (!shmipc_channel_consume (channel, n, error))
+      if (!channel_consume (channel, n, error))
         return -1;
       done += n;
       if (channel->peer_pos == channel->pos)
@@ -1362,12 +1493,12 @@ io_chunk (ShmipcChannel *channel)
  *
  * Returns: %TRUE when all of @fd was sent and the end of the stream marked.
  */
-gboolean
-shmipc_channel_send_fd (ShmipcChannel  *channel,
-                        int             fd,
-                        guint64        *bytes_out,
-                        gint            timeout_ms,
-                        GError        **error)
+static gboolean
+channel_send_fd (ShmipcChannel  *channel,
+                 int             fd,
+                 guint64        *bytes_out,
+                 gint            timeout_ms,
+                 GError        **error)
 {
   gsize chunk;
   guint64 total = 0;
@@ -1384,7 +1515,7 @@ shmipc_channel_send_fd (ShmipcChannel  *channel,
       gsize space;
       ssize_t n;
 
-      if (!shmipc_channel_reserve (channel, &dest, &space, timeout_ms, error))
+      if (!channel_reserve (channel, &dest, &space, timeout_ms, error))
         goto out;
       do
         n = read (fd, dest, MIN (space, chunk));
@@ -1395,6 +1526,8 @@ shmipc_channel_send_fd (ShmipcChannel  *channel,
 
           if (saved_errno == EINTR)
             set_aborted_error (channel, error);
+          else if (saved_errno == EFAULT)
+            set_fault_error (channel, dest, error);
           else
             _shmipc_set_error_errno (error, saved_errno,
                                      "Channel \"%s\": read(fd %d) failed",
@@ -1403,11 +1536,11 @@ shmipc_channel_send_fd (ShmipcChannel  *channel,
         }
       if (n == 0)
         break;
-      if (!shmipc_channel_commit (channel, (gsize) n, error))
+      if (!channel_commit (channel, (gsize) n, error))
         goto out;
       total += (guint64) n;
     }
-  ok = shmipc_channel_close_write (channel, error);
+  ok = channel_close_write (channel, error);
 
 out:
   if (bytes_out != NULL)
@@ -1434,12 +1567,12 @@ out:
  *
  * Returns: %TRUE when the whole stream was written to @fd.
  */
-gboolean
-shmipc_channel_receive_fd (ShmipcChannel  *channel,
-                           int             fd,
-                           guint64        *bytes_out,
-                           gint            timeout_ms,
-                           GError        **error)
+static gboolean
+channel_receive_fd (ShmipcChannel  *channel,
+                    int             fd,
+                    guint64        *bytes_out,
+                    gint            timeout_ms,
+                    GError        **error)
 {
   gsize chunk;
   guint64 total = 0;
@@ -1456,7 +1589,7 @@ shmipc_channel_receive_fd (ShmipcChannel  *channel,
       gsize avail;
       gsize done = 0;
 
-      if (!shmipc_channel_peek (channel, &src, &avail, timeout_ms, error))
+      if (!channel_peek (channel, &src, &avail, timeout_ms, error))
         goto out;
       if (avail == 0)
         break;
@@ -1474,6 +1607,8 @@ shmipc_channel_receive_fd (ShmipcChannel  *channel,
                 continue;
               if (saved_errno == EINTR)
                 set_aborted_error (channel, error);
+              else if (saved_errno == EFAULT)
+                set_fault_error (channel, (const guint8 *) src + done, error);
               else
                 _shmipc_set_error_errno (error, saved_errno,
                                          "Channel \"%s\": write(fd %d) failed",
@@ -1492,7 +1627,7 @@ shmipc_channel_receive_fd (ShmipcChannel  *channel,
               goto out;
             }
         }
-      if (!shmipc_channel_consume (channel, avail, error))
+      if (!channel_consume (channel, avail, error))
         goto out;
     }
   ok = TRUE;
@@ -1500,6 +1635,172 @@ shmipc_channel_receive_fd (ShmipcChannel  *channel,
 out:
   if (bytes_out != NULL)
     *bytes_out = total;
+  return ok;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Guarded entry points: the documentation of each is above its channel_*()
+ * implementation. A fault anywhere in the call (header or ring) makes it
+ * fail with SHMIPC_ERROR_CORRUPT; see "Truncation" at the top. */
+/* ---------------------------------------------------------------------- */
+
+gboolean
+shmipc_channel_reserve (ShmipcChannel  *channel,
+                        gpointer       *data_out,
+                        gsize          *length_out,
+                        gint            timeout_ms,
+                        GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_reserve (channel, data_out, length_out, timeout_ms, error);
+    GUARD_END ();
+  }
+  return ok;
+}
+
+gboolean
+shmipc_channel_commit (ShmipcChannel  *channel,
+                       gsize           length,
+                       GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_commit (channel, length, error);
+    GUARD_END ();
+  }
+  return ok;
+}
+
+gboolean
+shmipc_channel_write (ShmipcChannel  *channel,
+                      gconstpointer   data,
+                      gsize           length,
+                      gint            timeout_ms,
+                      GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_write (channel, data, length, timeout_ms, error);
+    GUARD_END ();
+  }
+  return ok;
+}
+
+gboolean
+shmipc_channel_close_write (ShmipcChannel  *channel,
+                            GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_close_write (channel, error);
+    GUARD_END ();
+  }
+  return ok;
+}
+
+gboolean
+shmipc_channel_peek (ShmipcChannel   *channel,
+                     gconstpointer   *data_out,
+                     gsize           *length_out,
+                     gint             timeout_ms,
+                     GError         **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_peek (channel, data_out, length_out, timeout_ms, error);
+    GUARD_END ();
+  }
+  return ok;
+}
+
+gboolean
+shmipc_channel_consume (ShmipcChannel  *channel,
+                        gsize           length,
+                        GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_consume (channel, length, error);
+    GUARD_END ();
+  }
+  return ok;
+}
+
+gssize
+shmipc_channel_read (ShmipcChannel  *channel,
+                     gpointer        buffer,
+                     gsize           length,
+                     gint            timeout_ms,
+                     GError        **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (channel != NULL, -1);
+  {
+    GUARD_BEGIN (channel, error, -1);
+    n = channel_read (channel, buffer, length, timeout_ms, error);
+    GUARD_END ();
+  }
+  return n;
+}
+
+gboolean
+shmipc_channel_send_fd (ShmipcChannel  *channel,
+                        int             fd,
+                        guint64        *bytes_out,
+                        gint            timeout_ms,
+                        GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  /* The count so far is lost when a fault jumps out of the call. */
+  if (bytes_out != NULL)
+    *bytes_out = 0;
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_send_fd (channel, fd, bytes_out, timeout_ms, error);
+    GUARD_END ();
+  }
+  return ok;
+}
+
+gboolean
+shmipc_channel_receive_fd (ShmipcChannel  *channel,
+                           int             fd,
+                           guint64        *bytes_out,
+                           gint            timeout_ms,
+                           GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  if (bytes_out != NULL)
+    *bytes_out = 0;
+  {
+    GUARD_BEGIN (channel, error, FALSE);
+    ok = channel_receive_fd (channel, fd, bytes_out, timeout_ms, error);
+    GUARD_END ();
+  }
   return ok;
 }
 
@@ -1524,10 +1825,25 @@ shmipc_channel_abort (ShmipcChannel *channel)
   if (channel == NULL)
     return;
   __atomic_store_n (&channel->aborted, 1, __ATOMIC_SEQ_CST);
-  __atomic_store_n (&channel->header->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
-  /* Wake both sleepers unconditionally: this path is rare. */
-  word_wake (&channel->header->consumer_wake);
-  word_wake (&channel->header->producer_wake);
+  /* The stores below run under a guard: on a truncated object the flag
+   * above is all there is to set. A fault here is not recorded in the
+   * segment (that allocates; this may run in a signal handler): the
+   * interrupted call, or the next one, finds the truncation itself. The
+   * guard's push and pop are async-signal-safe. */
+  if (channel->segment->broken != NULL)
+    return;
+  {
+    ShmipcGuard guard;
+
+    if (sigsetjmp (guard.env, 0) != 0)
+      return;
+    _shmipc_guard_push (&guard, channel->header, shmipc_segment_get_size (channel->segment));
+    __atomic_store_n (&channel->header->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
+    /* Wake both sleepers unconditionally: this path is rare. */
+    word_wake (&channel->header->consumer_wake);
+    word_wake (&channel->header->producer_wake);
+    _shmipc_guard_pop (&guard);
+  }
 }
 
 /**
@@ -1620,10 +1936,18 @@ gboolean
 shmipc_channel_is_channel (gconstpointer data,
                            gsize         size)
 {
+  ShmipcGuard guard;
+  gboolean found;
+
   if (data == NULL || size < sizeof (ChannelHeader))
     return FALSE;
-  /* Acquire: pairs with the creator's release store of the magic. */
-  return __atomic_load_n ((const guint64 *) data, __ATOMIC_ACQUIRE) == magic_value ();
+  /* A mapping truncated under us holds no header. */
+  if (sigsetjmp (guard.env, 0) != 0)
+    return FALSE;
+  _shmipc_guard_push (&guard, data, size);
+  found = has_magic (data, size);
+  _shmipc_guard_pop (&guard);
+  return found;
 }
 
 /**
@@ -1635,14 +1959,16 @@ shmipc_channel_is_channel (gconstpointer data,
  * Decodes the channel header at the start of @segment without changing
  * it and without joining the channel (for `shmdump --info`). Liveness of
  * the producer and consumer is checked by pid and process start time.
+ * An object truncated by another process while mapped gives
+ * %SHMIPC_ERROR_CORRUPT, not SIGBUS.
  *
  * Returns: %TRUE on success; %SHMIPC_ERROR_CORRUPT when @segment holds no
  * valid channel header.
  */
-gboolean
-shmipc_channel_inspect (ShmipcSegment      *segment,
-                        ShmipcChannelInfo  *info_out,
-                        GError            **error)
+static gboolean
+channel_inspect (ShmipcSegment      *segment,
+                 ShmipcChannelInfo  *info_out,
+                 GError            **error)
 {
   const ChannelHeader *h;
   guint64 capacity;
@@ -1686,6 +2012,30 @@ shmipc_channel_inspect (ShmipcSegment      *segment,
   info_out->consumer_pid = OWNER_PID (consumer);
   info_out->consumer_alive = owner_alive (consumer);
   return TRUE;
+}
+
+gboolean
+shmipc_channel_inspect (ShmipcSegment      *segment,
+                        ShmipcChannelInfo  *info_out,
+                        GError            **error)
+{
+  ShmipcGuard guard;
+  gboolean ok;
+
+  g_return_val_if_fail (segment != NULL, FALSE);
+  g_return_val_if_fail (info_out != NULL, FALSE);
+
+  if (!_shmipc_segment_check (segment, error))
+    return FALSE;
+  if (sigsetjmp (guard.env, 0) != 0)
+    {
+      _shmipc_segment_fault (segment, guard.fault_address, error);
+      return FALSE;
+    }
+  _shmipc_guard_push (&guard, segment->data, segment->size);
+  ok = channel_inspect (segment, info_out, error);
+  _shmipc_guard_pop (&guard);
+  return ok;
 }
 
 /**

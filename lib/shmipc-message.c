@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "shmipc-backend-private.h"
+#include "shmipc-guard-private.h"
 
 /* How long a waiting reader sleeps between two looks at the object. */
 #define POLL_INTERVAL_US (10 * 1000)
@@ -312,6 +313,33 @@ shmipc_message_open_writer (const gchar         *name,
   return NULL;
 }
 
+/* Stores the message and zeroes the rest. Another process may truncate
+ * the object while we write it: the stores run under a guard, and a
+ * fault fails the write. */
+static gboolean
+fill (ShmipcSegment  *segment,
+      guint8         *dest,
+      gsize           size,
+      const guint8   *data,
+      gsize           len,
+      GError        **error)
+{
+  ShmipcGuard guard;
+
+  if (sigsetjmp (guard.env, 0) != 0)
+    {
+      _shmipc_segment_fault (segment, guard.fault_address, error);
+      return FALSE;
+    }
+  _shmipc_guard_push (&guard, dest, size);
+  if (len > 0)
+    memcpy (dest, data, len);
+  if (size > len)
+    memset (dest + len, 0, size - len);
+  _shmipc_guard_pop (&guard);
+  return TRUE;
+}
+
 /**
  * shmipc_message_write:
  * @segment: a segment from shmipc_message_open_writer()
@@ -362,12 +390,15 @@ shmipc_message_write (ShmipcSegment  *segment,
       return FALSE;
     }
 
+  if (!_shmipc_segment_check (segment, error))
+    return FALSE;
   if (!lock_segment (segment, LOCK_EX, error))
     return FALSE;
-  if (len > 0)
-    memcpy (dest, data, len);
-  if (size > len)
-    memset (dest + len, 0, size - len);
+  if (!fill (segment, dest, size, data, len, error))
+    {
+      lock_segment (segment, LOCK_UN, NULL);
+      return FALSE;
+    }
 #ifdef __GNUC__
   /* The bytes must be in place before the mode change announces them. */
   __atomic_thread_fence (__ATOMIC_SEQ_CST);
@@ -521,24 +552,38 @@ shmipc_message_open_reader (const gchar         *name,
  *
  * Copies all the bytes of the object out, under a shared advisory lock
  * (flock()) for POSIX objects, so that a writer using
- * shmipc_message_write() is never seen half way.
+ * shmipc_message_write() is never seen half way. The copy is made with
+ * shmipc_segment_copy_out(): an object another process truncates while
+ * it is mapped gives an error, not SIGBUS.
  *
- * Returns: (transfer full): the object's bytes, or %NULL on error.
+ * Returns: (transfer full): the object's bytes, or %NULL on error
+ * (%SHMIPC_ERROR_CORRUPT for a truncated object).
  */
 GBytes *
 shmipc_message_read (ShmipcSegment  *segment,
                      GError        **error)
 {
-  GBytes *bytes;
+  gsize size;
+  guint8 *buffer;
+  gboolean ok;
 
   g_return_val_if_fail (segment != NULL, NULL);
 
+  if (!_shmipc_segment_check (segment, error))
+    return NULL;
+  size = shmipc_segment_get_size (segment);
   if (!lock_segment (segment, LOCK_SH, error))
     return NULL;
-  bytes = g_bytes_new (shmipc_segment_get_data (segment), shmipc_segment_get_size (segment));
-  if (!lock_segment (segment, LOCK_UN, error))
-    g_clear_pointer (&bytes, g_bytes_unref);
-  return bytes;
+  buffer = g_malloc (size);
+  ok = shmipc_segment_copy_out (segment, 0, buffer, size, error);
+  if (!lock_segment (segment, LOCK_UN, ok ? error : NULL))
+    ok = FALSE;
+  if (!ok)
+    {
+      g_free (buffer);
+      return NULL;
+    }
+  return g_bytes_new_take (buffer, size);
 }
 
 /**

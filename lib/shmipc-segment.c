@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "shmipc-backend-private.h"
+#include "shmipc-guard-private.h"
 
 static ShmipcSegment *
 segment_new (const ShmipcBackendOps *ops)
@@ -302,8 +304,115 @@ shmipc_segment_free (ShmipcSegment *segment)
   if (segment == NULL)
     return;
   segment->ops->close (segment);
+  g_clear_error (&segment->broken);
   g_free (segment->name);
   g_free (segment);
+}
+
+gboolean
+_shmipc_segment_check (ShmipcSegment  *segment,
+                       GError        **error)
+{
+  if (G_LIKELY (segment->broken == NULL))
+    return TRUE;
+  if (error != NULL)
+    *error = g_error_copy (segment->broken);
+  return FALSE;
+}
+
+void
+_shmipc_segment_fault (ShmipcSegment  *segment,
+                       gconstpointer   address,
+                       GError        **error)
+{
+  gsize offset = (const guint8 *) address - (const guint8 *) segment->data;
+  struct stat st;
+
+  if (segment->broken == NULL)
+    {
+      /* What the object has become tells what happened. */
+      if (segment->fd >= 0 && fstat (segment->fd, &st) == 0 &&
+          (guint64) st.st_size < (guint64) segment->size)
+        segment->broken =
+          g_error_new (SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                       "Object \"%s\" was truncated to %" G_GUINT64_FORMAT
+                       " bytes by another process while mapped (%" G_GSIZE_FORMAT
+                       " bytes mapped)", segment->name, (guint64) st.st_size, segment->size);
+      else
+        segment->broken =
+          g_error_new (SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                       "Object \"%s\" was truncated by another process while mapped "
+                       "(bus error at offset %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+                       " mapped bytes)", segment->name, offset, segment->size);
+    }
+  if (error != NULL)
+    {
+      /* A partial error set before the jump is replaced. */
+      g_clear_error (error);
+      *error = g_error_copy (segment->broken);
+    }
+}
+
+/**
+ * shmipc_segment_copy_out:
+ * @segment: a #ShmipcSegment
+ * @offset: where to start, in bytes from the start of the mapping
+ * @buffer: (out caller-allocates) (array length=length): where to copy
+ * @length: how many bytes to copy
+ * @error: return location for a #GError, or %NULL
+ *
+ * Copies bytes out of the mapping safely: another process may shrink a
+ * POSIX object (ftruncate()) while it is mapped, and reading past its new
+ * end raises SIGBUS. This copy catches that fault and fails instead;
+ * from then on @segment counts as
+ * broken and every guarded access to it (this function, the message and
+ * channel functions) fails with the same error. A SIGBUS that is not
+ * caused by such an access keeps its previous disposition.
+ *
+ * The first call installs a process-wide SIGBUS handler (sigaction()
+ * with %SA_SIGINFO) that forwards every signal it does not handle to the
+ * action installed before it.
+ *
+ * Returns: %TRUE when all @length bytes were copied; %FALSE with
+ * %SHMIPC_ERROR_INVALID_ARGUMENT when [@offset, @offset + @length) is not
+ * inside the mapping, or %SHMIPC_ERROR_CORRUPT when the object was
+ * truncated ("Object "/x" was truncated to N bytes by another process
+ * while mapped"); @buffer then holds an unspecified part of the bytes.
+ */
+gboolean
+shmipc_segment_copy_out (ShmipcSegment  *segment,
+                         gsize           offset,
+                         gpointer        buffer,
+                         gsize           length,
+                         GError        **error)
+{
+  ShmipcGuard guard;
+
+  g_return_val_if_fail (segment != NULL, FALSE);
+  g_return_val_if_fail (buffer != NULL || length == 0, FALSE);
+
+  if (offset > segment->size || length > segment->size - offset)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot copy %" G_GSIZE_FORMAT " bytes at offset %" G_GSIZE_FORMAT
+                   " out of \"%s\": it maps %" G_GSIZE_FORMAT " bytes",
+                   length, offset, segment->name, segment->size);
+      return FALSE;
+    }
+  if (!_shmipc_segment_check (segment, error))
+    return FALSE;
+  if (length == 0)
+    return TRUE;
+
+  if (sigsetjmp (guard.env, 0) != 0)
+    {
+      _shmipc_segment_fault (segment, guard.fault_address, error);
+      return FALSE;
+    }
+  _shmipc_guard_push (&guard, segment->data, segment->size);
+  memcpy (buffer, (const guint8 *) segment->data + offset, length);
+  _shmipc_guard_pop (&guard);
+  return TRUE;
 }
 
 /**

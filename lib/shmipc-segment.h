@@ -143,6 +143,13 @@ SHMIPC_PUBLIC
 gint32         shmipc_segment_get_key     (ShmipcSegment    *segment);
 
 SHMIPC_PUBLIC
+gboolean       shmipc_segment_copy_out    (ShmipcSegment    *segment,
+                                           gsize             offset,
+                                           gpointer          buffer,
+                                           gsize             length,
+                                           GError          **error);
+
+SHMIPC_PUBLIC
 gboolean       shmipc_segment_stat        (ShmipcSegment    *segment,
                                            ShmipcStat       *stat_out,
                                            GError          **error);

@@ -16,6 +16,10 @@
  * (about five times as much) is written with one write(2). */
 #define CHUNK_BYTES (256 * 1024)
 #define FLUSH_BYTES (1024 * 1024)
+/* The bytes are copied out of the mapping (under a guard, see dump())
+ * in pieces small enough to stay in the L1 cache until they are
+ * formatted: bigger copies cost over 10 % of the dump's time. */
+#define COPY_BYTES (16 * 1024)
 /* What we ask of a stdout pipe: the default 64 KiB makes a fast dumper
  * wait on the reader. */
 #define PIPE_BYTES (1024 * 1024)
@@ -173,6 +177,7 @@ dump (GPtrArray        *targets,
 {
   g_autoptr(ShmipcDumper) dumper = shmipc_dumper_new (format, flags, skip, length);
   g_autoptr(GString) out = g_string_sized_new (FLUSH_BYTES + SHMIPC_DUMP_MAX_OUTPUT (CHUNK_BYTES));
+  g_autofree guint8 *chunk = g_malloc (COPY_BYTES);
   gboolean more = TRUE;
   int status = TOOL_EXIT_SUCCESS;
   guint i;
@@ -182,7 +187,6 @@ dump (GPtrArray        *targets,
     {
       g_autoptr(ShmipcSegment) segment = NULL;
       g_autoptr(GError) error = NULL;
-      const guint8 *data;
       gsize size;
       gsize done;
 
@@ -194,11 +198,32 @@ dump (GPtrArray        *targets,
           status = TOOL_EXIT_FAILURE;
           continue;
         }
-      data = shmipc_segment_get_data (segment);
       size = shmipc_segment_get_size (segment);
-      for (done = 0; done < size && more; done += MIN (size - done, CHUNK_BYTES))
+      /* Each chunk is copied out of the mapping before it is formatted:
+       * another process may truncate the object meanwhile, and the copy
+       * then fails instead of dying of SIGBUS (the bytes formatted are
+       * also the bytes that were read, even if they change). One guarded
+       * memcpy of COPY_BYTES costs little next to the formatting. */
+      for (done = 0; done < size && more; done += MIN (size - done, COPY_BYTES))
         {
-          more = shmipc_dumper_feed (dumper, data + done, MIN (size - done, CHUNK_BYTES), out);
+          gsize n = MIN (size - done, COPY_BYTES);
+
+          /* A chunk wholly skipped is not copied: the dumper only counts
+           * it and never reads the buffer. */
+          if (shmipc_dumper_get_offset (dumper) + n <= skip)
+            {
+              more = shmipc_dumper_feed (dumper, chunk, n, out);
+              continue;
+            }
+          if (!shmipc_segment_copy_out (segment, done, chunk, n, &error))
+            {
+              /* Like hexdump with a read error: say so, go on with the
+               * other objects. */
+              tool_message ("%s", error->message);
+              status = TOOL_EXIT_FAILURE;
+              break;
+            }
+          more = shmipc_dumper_feed (dumper, chunk, n, out);
           if (out->len >= FLUSH_BYTES && !flush (out, &error))
             tool_fail (g_steal_pointer (&error));
         }

@@ -76,9 +76,12 @@ assert d["State"] == "open", d
 assert d["Producer pid"] == producer, d
 assert d["Consumer pid"] == "none", d
 assert d["Stale"] == ("yes" if stale == "true" else "no"), d
-# Other objects: no "stale" unless they are channels.
+# Objects that are not channels have no "stale". (Other tests running in
+# parallel may list channels of their own, corrupt ones among them, whose
+# header cannot be decoded: those carry no "stale" either.)
 for other in objects:
-    assert ("stale" in other) == (other["format"] == "channel"), other
+    if other["format"] != "channel":
+        assert "stale" not in other, other
 PY
 }
 
