@@ -67,6 +67,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1475,6 +1476,39 @@ io_chunk (ShmipcChannel *channel)
   return (gsize) MIN (chunk, (guint64) (G_MAXSSIZE / 2));
 }
 
+/* Waits until @fd has input (or end of file, or an error read(2) will
+ * report), looking between two checks whether the consumer still runs:
+ * a producer idle on its input must notice a dead consumer as promptly
+ * as one waiting for space in the ring. */
+static gboolean
+wait_input (ShmipcChannel  *channel,
+            int             fd,
+            GError        **error)
+{
+  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+  for (;;)
+    {
+      ShmipcChannelState state;
+      gint32 peer_pid;
+      int n = poll (&pfd, 1, LIVENESS_INTERVAL_US / 1000);
+
+      /* Ready, or poll() cannot watch this descriptor: read() decides. */
+      if (n > 0 || (n < 0 && errno != EINTR))
+        return TRUE;
+      /* Aborted here (a signal) or by the consumer. */
+      if (!check_state (channel, &state, error))
+        return FALSE;
+      if (!peer_alive (channel, &peer_pid))
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
+                       "Channel \"%s\": the %s (pid %d) died",
+                       channel_name (channel), peer_role_name (channel), (int) peer_pid);
+          return FALSE;
+        }
+    }
+}
+
 /**
  * shmipc_channel_send_fd:
  * @channel: the producer end of a channel
@@ -1516,6 +1550,8 @@ channel_send_fd (ShmipcChannel  *channel,
       ssize_t n;
 
       if (!channel_reserve (channel, &dest, &space, timeout_ms, error))
+        goto out;
+      if (!wait_input (channel, fd, error))
         goto out;
       do
         n = read (fd, dest, MIN (space, chunk));

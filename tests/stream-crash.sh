@@ -107,6 +107,29 @@ for b in $(backends); do
   expect_message "$work/prod-err" "^prod: .*consumer.*died" "$b: prod after SIGKILL of cons"
   expect_gone "$n" "$b" "$b: SIGKILL of cons"
 
+  # --- SIGKILL of cons while prod waits for input: prod exits 1. -----
+  # prod's input is a fifo nobody writes yet, so prod sits in its input
+  # with room in the ring; it must still notice the dead consumer.
+  n="$pfx-$b-kill-cons-idle"
+  track "$n"
+  rm -f "$work/idle"
+  mkfifo "$work/idle"
+  "$bin/prod" --stream -b "$b" -n "$n" --input "$work/idle" 2>"$work/prod-err" &
+  ppid=$!
+  sleep 30 >"$work/idle" &
+  wpid=$!
+  "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
+  cpid=$!
+  sleep 1
+  kill -KILL "$cpid"
+  t0=$(now_ms)
+  expect_exit "$ppid" 1 "$b: idle prod after SIGKILL of cons"
+  wait "$cpid" || true
+  kill "$wpid" 2>/dev/null || true
+  wait "$wpid" || true
+  expect_message "$work/prod-err" "^prod: .*consumer.*died" "$b: idle prod after SIGKILL of cons"
+  expect_gone "$n" "$b" "$b: SIGKILL of cons, idle prod"
+
   # --- SIGINT and SIGTERM, to a side waiting alone or mid-stream. -----
   for sig in INT TERM; do
     case $sig in INT) want=130 ;; TERM) want=143 ;; esac
