@@ -336,11 +336,14 @@ static int
 temp_file (gsize len)
 {
   g_autofree gchar *path = NULL;
-  g_autofree guint8 *data = g_malloc (len);
+  /* One byte more than asked for: g_malloc (0) is NULL, and memset()
+   * must not get NULL even for no bytes. */
+  g_autofree guint8 *data = g_malloc (len + 1);
+  g_autoptr(GError) error = NULL;
   int fd;
 
-  fd = g_file_open_tmp ("check-hostile-XXXXXX", &path, NULL);
-  ck_assert_int_ge (fd, 0);
+  fd = g_file_open_tmp ("check-hostile-XXXXXX", &path, &error);
+  ck_assert_msg (fd >= 0, "cannot make a temporary file: %s", error->message);
   unlink (path);
   memset (data, 'z', len);
   ck_assert_int_eq (write (fd, data, len), (gssize) len);
