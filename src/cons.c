@@ -150,19 +150,8 @@ stream_main (int argc, char **argv)
     tool_usage_error ("--wait does not apply to --stream (cons waits for prod; see --timeout)");
   if (opt_key != NULL)
     tool_usage_error ("--key does not apply to --stream (a channel is named with --name)");
-  if (opt_backend != NULL)
-    stream.backend = tool_parse_backend ("--backend", opt_backend);
-  if (opt_mode != NULL)
-    {
-      stream.mode = tool_parse_mode ("--mode", opt_mode);
-      if (stream.mode == 0)
-        tool_usage_error ("--mode: 0000 would lock the producer out; give at least one permission bit");
-    }
-  if (opt_capacity != NULL)
-    stream.capacity = tool_parse_capacity ("--capacity", opt_capacity);
-  if (opt_timeout != NULL)
-    stream.timeout_ms = tool_parse_timeout ("--timeout", opt_timeout);
-  stream.name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
+  tool_stream_set_options (&stream, opt_name, opt_backend, opt_mode, opt_capacity,
+                           opt_timeout);
   return tool_run_stream (&stream);
 }
 

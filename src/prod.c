@@ -160,19 +160,8 @@ stream_main (int argc)
     tool_usage_error ("--exclusive does not apply to --stream");
   if (opt_force)
     tool_usage_error ("--force does not apply to --stream");
-  if (opt_backend != NULL)
-    stream.backend = tool_parse_backend ("--backend", opt_backend);
-  if (opt_mode != NULL)
-    {
-      stream.mode = tool_parse_mode ("--mode", opt_mode);
-      if (stream.mode == 0)
-        tool_usage_error ("--mode: 0000 would lock the consumer out; give at least one permission bit");
-    }
-  if (opt_capacity != NULL)
-    stream.capacity = tool_parse_capacity ("--capacity", opt_capacity);
-  if (opt_timeout != NULL)
-    stream.timeout_ms = tool_parse_timeout ("--timeout", opt_timeout);
-  stream.name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
+  tool_stream_set_options (&stream, opt_name, opt_backend, opt_mode, opt_capacity,
+                           opt_timeout);
   stream.input = opt_input;
   return tool_run_stream (&stream);
 }

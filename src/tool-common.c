@@ -361,6 +361,30 @@ die_of_signal (int signo)
   _exit (128 + signo);
 }
 
+void
+tool_stream_set_options (ToolStream *stream,
+                         const char *name,
+                         const char *backend,
+                         const char *mode,
+                         const char *capacity,
+                         const char *timeout)
+{
+  if (backend != NULL)
+    stream->backend = tool_parse_backend ("--backend", backend);
+  if (mode != NULL)
+    {
+      stream->mode = tool_parse_mode ("--mode", mode);
+      if (stream->mode == 0)
+        tool_usage_error ("--mode: 0000 would lock the %s out; give at least one permission bit",
+                          stream->role == SHMIPC_CHANNEL_PRODUCER ? "consumer" : "producer");
+    }
+  if (capacity != NULL)
+    stream->capacity = tool_parse_capacity ("--capacity", capacity);
+  if (timeout != NULL)
+    stream->timeout_ms = tool_parse_timeout ("--timeout", timeout);
+  stream->name = name != NULL ? name : shmipc_message_default_name ();
+}
+
 int
 tool_run_stream (const ToolStream *stream)
 {

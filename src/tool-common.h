@@ -78,6 +78,16 @@ typedef struct {
   const char *input;    /* producer: a file, or NULL or "-" for stdin */
 } ToolStream;
 
+/* Fills @stream from the options prod and cons share with --stream
+ * (each may be NULL when not given); a bad value is a usage error. The
+ * name defaults to shmipc_message_default_name(). */
+void tool_stream_set_options (ToolStream *stream,
+                              const char *name,
+                              const char *backend,
+                              const char *mode,
+                              const char *capacity,
+                              const char *timeout);
+
 /* Runs one end of a stream: the producer copies its input into the
  * channel, the consumer copies the channel to standard output. Handles
  * SIGHUP, SIGINT and SIGTERM (the channel is aborted and removed, a
