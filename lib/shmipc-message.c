@@ -43,10 +43,6 @@
 /* How long a waiting reader sleeps between two looks at the object. */
 #define POLL_INTERVAL_US (10 * 1000)
 
-/* Attempts at "create, or else open the existing one" before giving up
- * on an object that keeps appearing and disappearing under us. */
-#define OPEN_ATTEMPTS 100
-
 /**
  * shmipc_message_default_name:
  *
@@ -98,12 +94,10 @@ unpublished_mode (gint32         key,
                   ShmipcBackend  backend,
                   guint          final_mode)
 {
-  const gchar *env = g_getenv ("SHMIPC_BACKEND");
-
   if (key != 0)
     return final_mode;
-  if (backend == SHMIPC_BACKEND_AUTO && env != NULL && *env != '\0')
-    shmipc_backend_from_string (env, &backend, NULL);
+  if (backend == SHMIPC_BACKEND_AUTO)
+    backend = shmipc_backend_default ();
   if (backend == SHMIPC_BACKEND_AUTO)
     backend = shmipc_backend_is_available (SHMIPC_BACKEND_POSIX) ?
               SHMIPC_BACKEND_POSIX : SHMIPC_BACKEND_SYSV;
@@ -220,8 +214,10 @@ shmipc_message_open_writer (const gchar         *name,
                             GError             **error)
 {
   g_autofree gchar *what = NULL;
+  g_autoptr(ShmipcSegment) segment = NULL;
   guint create_mode = unpublished_mode (key, backend, mode);
-  int attempt;
+  ShmipcOpenFlags open_flags = SHMIPC_OPEN_NONE;
+  GError *local_error = NULL;
 
   g_return_val_if_fail (name != NULL || key != 0, NULL);
 
@@ -242,75 +238,53 @@ shmipc_message_open_writer (const gchar         *name,
     return NULL;
   what = describe (name, key);
 
-  for (attempt = 0; attempt < OPEN_ATTEMPTS; attempt++)
+  /* Create the object when it is missing (the backends retry when it
+   * vanishes between their create and open calls), unless the data could
+   * not fit a new one: then only an existing, larger object will do. */
+  if (data_len <= size)
+    open_flags = SHMIPC_OPEN_CREATE |
+                 ((flags & SHMIPC_MESSAGE_EXCLUSIVE) ? SHMIPC_OPEN_EXCLUSIVE : 0);
+  else if (flags & SHMIPC_MESSAGE_EXCLUSIVE)
     {
-      g_autoptr(ShmipcSegment) segment = NULL;
-      GError *local_error = NULL;
+      set_too_large (error, data_len, what, FALSE, size);
+      return NULL;
+    }
 
-      if (data_len <= size)
+  segment = open_one (name, key, backend, open_flags, size, create_mode, &local_error);
+  if (segment == NULL)
+    {
+      if (open_flags == SHMIPC_OPEN_NONE &&
+          g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
         {
-          segment = open_one (name, key, backend,
-                              SHMIPC_OPEN_CREATE | SHMIPC_OPEN_EXCLUSIVE,
-                              size, create_mode, &local_error);
-          if (segment != NULL)
-            return g_steal_pointer (&segment);
-          if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_EXISTS) ||
-              (flags & SHMIPC_MESSAGE_EXCLUSIVE))
-            {
-              g_propagate_error (error, local_error);
-              return NULL;
-            }
           g_clear_error (&local_error);
-        }
-      else if (flags & SHMIPC_MESSAGE_EXCLUSIVE)
-        {
           set_too_large (error, data_len, what, FALSE, size);
           return NULL;
         }
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  if (shmipc_segment_get_created (segment))
+    return g_steal_pointer (&segment);
 
-      segment = open_one (name, key, backend, SHMIPC_OPEN_NONE, 0, 0, &local_error);
+  if (!(flags & SHMIPC_MESSAGE_FORCE) &&
+      !shmipc_message_check_owner (segment, "write into", error))
+    return NULL;
+
+  /* Grow only after the ownership check, and only when asked. */
+  if ((flags & SHMIPC_MESSAGE_RESIZE) && size > shmipc_segment_get_size (segment))
+    {
+      g_clear_pointer (&segment, shmipc_segment_free);
+      segment = open_one (name, key, backend, SHMIPC_OPEN_RESIZE, size, 0, error);
       if (segment == NULL)
-        {
-          if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
-            {
-              g_propagate_error (error, local_error);
-              return NULL;
-            }
-          g_clear_error (&local_error);
-          if (data_len > size)
-            {
-              set_too_large (error, data_len, what, FALSE, size);
-              return NULL;
-            }
-          /* Removed between our two calls: try creating it again. */
-          continue;
-        }
-
-      if (!(flags & SHMIPC_MESSAGE_FORCE) &&
-          !shmipc_message_check_owner (segment, "write into", error))
         return NULL;
-
-      /* Grow only after the ownership check, and only when asked. */
-      if ((flags & SHMIPC_MESSAGE_RESIZE) && size > shmipc_segment_get_size (segment))
-        {
-          g_clear_pointer (&segment, shmipc_segment_free);
-          segment = open_one (name, key, backend, SHMIPC_OPEN_RESIZE, size, 0, error);
-          if (segment == NULL)
-            return NULL;
-        }
-
-      if (data_len > shmipc_segment_get_size (segment))
-        {
-          set_too_large (error, data_len, what, TRUE, shmipc_segment_get_size (segment));
-          return NULL;
-        }
-      return g_steal_pointer (&segment);
     }
 
-  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
-               "Cannot open \"%s\": it keeps being created and removed by another process",
-               what);
-  return NULL;
+  if (data_len > shmipc_segment_get_size (segment))
+    {
+      set_too_large (error, data_len, what, TRUE, shmipc_segment_get_size (segment));
+      return NULL;
+    }
+  return g_steal_pointer (&segment);
 }
 
 /* Stores the message and zeroes the rest. Another process may truncate

@@ -10,6 +10,10 @@
 
 #include "shmipc-backend-private.h"
 
+/* Attempts at "create, or else open the existing one" before giving up
+ * on a segment that keeps appearing and disappearing under us. */
+#define OPEN_ATTEMPTS 100
+
 static gboolean
 sysv_available (void)
 {
@@ -111,27 +115,47 @@ sysv_open (ShmipcSegment   *segment,
 {
   struct shmid_ds ds;
   void *data;
+  int attempt;
   int err;
 
   segment->shmid = -1;
-  if (flags & SHMIPC_OPEN_CREATE)
+  for (attempt = 0; attempt < OPEN_ATTEMPTS && segment->shmid < 0; attempt++)
     {
-      /* Owner read/write until the exact mode is set below: IPC_STAT and
-       * shmat() need them, even for the creator. */
-      segment->shmid = shmget ((key_t) segment->key, size, IPC_CREAT | IPC_EXCL | mode | 0600);
-      if (segment->shmid >= 0)
-        segment->created = TRUE;
-      else if (errno != EEXIST || (flags & SHMIPC_OPEN_EXCLUSIVE))
+      GError *local_error = NULL;
+
+      if (flags & SHMIPC_OPEN_CREATE)
         {
-          err = errno;
-          _shmipc_set_error_errno (error, err,
-                                   "shmget(\"%s\", key 0x%08x, %" G_GSIZE_FORMAT " bytes) failed",
-                                   segment->name, (guint32) segment->key, size);
+          /* Owner read/write until the exact mode is set below: IPC_STAT
+           * and shmat() need them, even for the creator. */
+          segment->shmid = shmget ((key_t) segment->key, size,
+                                   IPC_CREAT | IPC_EXCL | mode | 0600);
+          if (segment->shmid >= 0)
+            {
+              segment->created = TRUE;
+              break;
+            }
+          if (errno != EEXIST || (flags & SHMIPC_OPEN_EXCLUSIVE))
+            {
+              err = errno;
+              _shmipc_set_error_errno (error, err,
+                                       "shmget(\"%s\", key 0x%08x, %" G_GSIZE_FORMAT " bytes) failed",
+                                       segment->name, (guint32) segment->key, size);
+              return FALSE;
+            }
+        }
+      if (lookup (segment, &local_error))
+        break;
+      /* Removed between our two calls: try creating it again, as the
+       * POSIX backend does. */
+      if (!(flags & SHMIPC_OPEN_CREATE) ||
+          !g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND) ||
+          attempt + 1 == OPEN_ATTEMPTS)
+        {
+          g_propagate_error (error, local_error);
           return FALSE;
         }
+      g_clear_error (&local_error);
     }
-  if (segment->shmid < 0 && !lookup (segment, error))
-    return FALSE;
 
   if (!ipc_stat (segment, &ds, error))
     goto fail;
