@@ -155,6 +155,26 @@ put_printable8 (gchar        *p,
   memcpy (p, &result, 8);
 }
 
+/* The character column of a line of @n bytes (1 to 16), as canonical
+ * and xxd lines both show it; returns the end of what it wrote. */
+static inline gchar *
+put_chars (gchar        *p,
+           const guint8 *line,
+           gsize         n)
+{
+  gsize i;
+
+  if (G_LIKELY (n == LINE_BYTES))
+    {
+      put_printable8 (p, line);
+      put_printable8 (p + 8, line + 8);
+    }
+  else
+    for (i = 0; i < n; i++)
+      p[i] = printable[line[i]];
+  return p + n;
+}
+
 /* One canonical line of @n bytes (1 to 16), unsqueezed. */
 static inline gchar *
 put_canonical_line (gchar        *p,
@@ -189,15 +209,7 @@ put_canonical_line (gchar        *p,
     }
   *p++ = ' ';
   *p++ = '|';
-  if (G_LIKELY (n == LINE_BYTES))
-    {
-      put_printable8 (p, line);
-      put_printable8 (p + 8, line + 8);
-    }
-  else
-    for (i = 0; i < n; i++)
-      p[i] = printable[line[i]];
-  p += n;
+  p = put_chars (p, line, n);
   *p++ = '|';
   *p++ = '\n';
   return p;
@@ -237,15 +249,7 @@ put_xxd_line (gchar        *p,
         }
     }
   *p++ = ' ';
-  if (G_LIKELY (n == LINE_BYTES))
-    {
-      put_printable8 (p, line);
-      put_printable8 (p + 8, line + 8);
-    }
-  else
-    for (i = 0; i < n; i++)
-      p[i] = printable[line[i]];
-  p += n;
+  p = put_chars (p, line, n);
   *p++ = '\n';
   return p;
 }
