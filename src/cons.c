@@ -159,7 +159,6 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(ShmipcSegment) segment = NULL;
   g_autoptr(GBytes) message = NULL;
   g_autoptr(GBytes) output = NULL;
@@ -171,19 +170,10 @@ main (int    argc,
   gsize len = 0;
 
   tool_init ("cons");
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context,
+  tool_parse_command_line (NULL,
     "Print the message in a named shared-memory object, then remove the object;\n"
-    "or, with --stream, copy the stream of \"prod --stream\" to standard output.");
-  g_option_context_set_description (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
-  tool_parse_options (context, &argc, &argv);
-
-  if (opt_version)
-    {
-      tool_print_version ();
-      return TOOL_EXIT_SUCCESS;
-    }
+    "or, with --stream, copy the stream of \"prod --stream\" to standard output.",
+    description, entries, &opt_version, &argc, &argv);
   if (opt_name != NULL)
     tool_check_name ("--name", opt_name);
   if (opt_stream)

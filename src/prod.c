@@ -170,7 +170,6 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(ShmipcSegment) segment = NULL;
   g_autoptr(GBytes) data = NULL;
   GError *error = NULL;
@@ -184,19 +183,10 @@ main (int    argc,
   gsize len = 0;
 
   tool_init ("prod");
-  context = g_option_context_new ("[MESSAGE]");
-  g_option_context_set_summary (context,
+  tool_parse_command_line ("[MESSAGE]",
     "Write MESSAGE (or a file's bytes) into a named shared-memory object,\n"
-    "or, with --stream, stream standard input to \"cons --stream\".");
-  g_option_context_set_description (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
-  tool_parse_options (context, &argc, &argv);
-
-  if (opt_version)
-    {
-      tool_print_version ();
-      return TOOL_EXIT_SUCCESS;
-    }
+    "or, with --stream, stream standard input to \"cons --stream\".",
+    description, entries, &opt_version, &argc, &argv);
   if (opt_name != NULL)
     tool_check_name ("--name", opt_name);
   if (opt_stream)

@@ -314,7 +314,6 @@ info (GPtrArray     *targets,
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
   ShmipcDumpFormat format = SHMIPC_DUMP_FORMAT_CANONICAL;
   ShmipcDumpFlags flags = SHMIPC_DUMP_NONE;
@@ -324,17 +323,8 @@ main (int argc, char **argv)
   guint i;
 
   tool_init ("shmdump");
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, "Show the bytes and the metadata of shared-memory objects.");
-  g_option_context_set_description (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
-  tool_parse_options (context, &argc, &argv);
-
-  if (opt_version)
-    {
-      tool_print_version ();
-      return TOOL_EXIT_SUCCESS;
-    }
+  tool_parse_command_line (NULL, "Show the bytes and the metadata of shared-memory objects.",
+                           description, entries, &opt_version, &argc, &argv);
 
   if (opt_format != NULL)
     {

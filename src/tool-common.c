@@ -62,21 +62,35 @@ tool_fail (GError *error)
   exit (TOOL_EXIT_FAILURE);
 }
 
-void
-tool_parse_options (GOptionContext *context,
-                    int            *argc,
-                    char         ***argv)
-{
-  GError *error = NULL;
-
-  if (!g_option_context_parse (context, argc, argv, &error))
-    tool_usage_error ("%s", error->message);
-}
-
-void
+/* Prints "PROG (shmipc) X.Y.Z" on stdout. */
+static void
 tool_print_version (void)
 {
   g_print ("%s (shmipc) %s\n", g_get_prgname (), SHMIPC_VERSION_STRING);
+}
+
+void
+tool_parse_command_line (const char         *parameter_string,
+                         const char         *summary,
+                         const char         *description,
+                         const GOptionEntry *entries,
+                         const gboolean     *version,
+                         int                *argc,
+                         char             ***argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
+  GError *error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    tool_usage_error ("%s", error->message);
+  if (*version)
+    {
+      tool_print_version ();
+      exit (TOOL_EXIT_SUCCESS);
+    }
 }
 
 void

@@ -16,11 +16,19 @@
 /* Sets the locale and the program name used in messages. */
 void tool_init (const char *prgname);
 
-/* Parses @argv with @context; on a bad option prints
- * "PROG: message" and 'Try "PROG --help" ...' and exits 2. */
-void tool_parse_options (GOptionContext *context,
-                         int            *argc,
-                         char         ***argv);
+/* Parses the command line of a command: @parameter_string (may be NULL)
+ * follows "[OPTION…]" in the usage line, @summary and @description go
+ * before and after the option list of --help. A bad option prints
+ * "PROG: message" and 'Try "PROG --help" ...' and exits 2; when
+ * *@version is set by --version, prints "PROG (shmipc) X.Y.Z" and
+ * exits 0. Call tool_init() first. */
+void tool_parse_command_line (const char         *parameter_string,
+                              const char         *summary,
+                              const char         *description,
+                              const GOptionEntry *entries,
+                              const gboolean     *version,
+                              int                *argc,
+                              char             ***argv);
 
 /* Prints "PROG: message" and the --help hint on stderr, exits 2. */
 G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
@@ -33,9 +41,6 @@ void tool_message (const char *format, ...);
 /* Prints "PROG: error->message", frees @error, exits 1. */
 G_GNUC_NORETURN
 void tool_fail (GError *error);
-
-/* Prints "PROG (shmipc) X.Y.Z" on stdout. */
-void tool_print_version (void);
 
 /* Parse option values; a bad value is a usage error (exit 2) naming the
  * option. */
