@@ -18,6 +18,7 @@
  *   8        version (u32) = 1     creator, once
  *   12       header_size (u32)     creator, once (4096)
  *   16       capacity (u64)        creator, once
+ *   24       initialiser (u64)     claimed by compare-and-swap (see below)
  *   128      write_pos (u64)       producer
  *   136      consumer_wake (u32)   producer (futex word the consumer sleeps on)
  *   140      producer_sleeping     producer (1 while it may sleep)
@@ -33,6 +34,16 @@
  * increasing byte counts; byte i of the stream lives at ring[i % capacity].
  * An owner word is pid | (low 32 bits of the process start time << 32),
  * so that a dead process whose pid was recycled is not taken for alive.
+ *
+ * Creation: the object appears zero-filled (its creator sizes it under
+ * a lock, see shmipc-posix.c), and whoever writes the header first claims
+ * the initialiser word with a compare-and-swap of its owner word: the
+ * process that created the object, or, when that process died before it
+ * published the header, a peer that finds the claim held by a dead process
+ * (or never made, INIT_WAIT_US after it first looked, or an empty object
+ * left by a creator killed before it sized it). A creator that loses the
+ * claim joins like any other opener. So a kill at any moment of creation
+ * leaves nothing that the next opener cannot use.
  *
  * Each side keeps its own position and the capacity in process memory and
  * only ever loads the peer's position from the header, checking it against
@@ -94,7 +105,8 @@ typedef struct {
   guint32 version;
   guint32 header_size;
   guint64 capacity;
-  guint8 pad0[BLOCK - 24];
+  guint64 initialiser;
+  guint8 pad0[BLOCK - 32];
 
   /* Written by the producer. */
   guint64 write_pos;
@@ -792,26 +804,82 @@ producer_take_over (ShmipcChannel  *channel,
   return 1;
 }
 
-/* The magic of a just-opened object, which its creator may truncate
- * (or another process shrink) under us. */
-static gboolean
-load_magic (ShmipcSegment  *segment,
-            guint64        *magic_out,
-            GError        **error)
+/* What an opener found in the object it opened. */
+typedef enum {
+  FOUND_CHANNEL,     /* a published header: attach to it */
+  FOUND_CLAIMED,     /* no header, and we now hold the initialiser claim */
+  FOUND_WAIT         /* no header, another process is writing it: look again */
+} FoundHeader;
+
+/* Looks at the header of a just-opened object, which another process may
+ * truncate under us, and claims the initialiser word when it is free:
+ * never claimed and @claim_unclaimed, or claimed by a process that died.
+ * Returns -1 with @error set when the object is not a channel and cannot
+ * become one. */
+static int
+claim_initialiser (ShmipcSegment  *segment,
+                   guint64         me,
+                   gboolean        claim_unclaimed,
+                   GError        **error)
 {
+  ChannelHeader *h = shmipc_segment_get_data (segment);
+  gsize size = shmipc_segment_get_size (segment);
+  /* Room for a header and a ring: what a creator sizes its object to. */
+  gboolean fits = size >= SHMIPC_CHANNEL_HEADER_SIZE + SHMIPC_CHANNEL_MIN_CAPACITY &&
+                  size - SHMIPC_CHANNEL_HEADER_SIZE <= SHMIPC_CHANNEL_MAX_CAPACITY;
   ShmipcGuard guard;
+  guint64 magic;
+  guint64 cur;
+  int found;
 
   if (sigsetjmp (guard.env, 0) != 0)
     {
       _shmipc_segment_fault (segment, guard.fault_address, error);
-      return FALSE;
+      return -1;
     }
-  _shmipc_guard_push (&guard, segment->data, segment->size);
-  /* Acquire: pairs with the creator's release store of the magic, so
+  if (h == NULL || size < sizeof (ChannelHeader))
+    goto not_a_channel;
+  _shmipc_guard_push (&guard, h, size);
+  /* Acquire: pairs with the initialiser's release store of the magic, so
    * every other header field is initialised once it shows. */
-  *magic_out = __atomic_load_n ((guint64 *) segment->data, __ATOMIC_ACQUIRE);
+  magic = __atomic_load_n (&h->magic, __ATOMIC_ACQUIRE);
+  cur = __atomic_load_n (&h->initialiser, __ATOMIC_ACQUIRE);
+  if (magic == magic_value ())
+    found = FOUND_CHANNEL;
+  else if (magic != 0 || !fits)
+    found = -1;
+  else if (cur == 0 ? !claim_unclaimed : owner_alive (cur))
+    found = FOUND_WAIT;
+  else if (__atomic_compare_exchange_n (&h->initialiser, &cur, me, FALSE,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    found = FOUND_CLAIMED;
+  else
+    found = FOUND_WAIT;   /* another process claimed it just now */
   _shmipc_guard_pop (&guard);
-  return TRUE;
+  if (found >= 0)
+    return found;
+
+not_a_channel:
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+               "\"%s\" is not a channel (%" G_GSIZE_FORMAT " bytes, no channel header)",
+               shmipc_segment_get_name (segment), size);
+  return -1;
+}
+
+/* TRUE when an object was last changed (created, sized, given its mode)
+ * at least INIT_WAIT_US ago: a creator that has not claimed or sized it
+ * by then is taken for dead. */
+static gboolean
+object_is_old (ShmipcSegment *segment)
+{
+  ShmipcStat st;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (!shmipc_segment_stat (segment, &st, NULL))
+    return FALSE;
+  /* Whole seconds: one more, so that a change just before a second
+   * boundary is not taken for one a second older. */
+  return now - st.ctime >= INIT_WAIT_US / G_USEC_PER_SEC + 1;
 }
 
 static gboolean
@@ -826,32 +894,44 @@ spin_allowed (void)
  * caller frees the channel (a slot we claimed is given back here). */
 static gboolean
 channel_attach (ShmipcChannel  *channel,
-                gsize           capacity,
+                gboolean        initialise,
                 gint64          deadline,
                 GError        **error)
 {
   ShmipcChannelRole role = channel->role;
   ChannelHeader *h = channel->header;
+  gsize size = shmipc_segment_get_size (channel->segment);
   guint64 prev = 0;
   int done;
 
-  if (shmipc_segment_get_created (channel->segment))
+  if (initialise)
     {
-      /* The object is zero-filled: positions 0, state open, no owners. */
+      /* We hold the initialiser claim and the magic is not published, so
+       * no other process writes here. A creator that died before
+       * publishing may have written some fields: write them all. The
+       * ring is the whole rest of the object, whose size
+       * claim_initialiser() checked. */
       h->version = SHMIPC_CHANNEL_VERSION;
       h->header_size = SHMIPC_CHANNEL_HEADER_SIZE;
-      h->capacity = capacity;
+      h->capacity = size - SHMIPC_CHANNEL_HEADER_SIZE;
+      h->write_pos = 0;
+      h->consumer_wake = 0;
+      h->producer_sleeping = 0;
+      h->read_pos = 0;
+      h->producer_wake = 0;
+      h->consumer_sleeping = 0;
+      h->state = SHMIPC_CHANNEL_STATE_OPEN;
+      h->owner[1 - role] = 0;
       h->owner[role] = channel->me;
       /* Release: everything above is visible before the magic is. */
       __atomic_store_n (&h->magic, magic_value (), __ATOMIC_RELEASE);
     }
 
-  if (!validate_header (h, shmipc_segment_get_size (channel->segment),
-                        channel_name (channel), &channel->capacity, error))
+  if (!validate_header (h, size, channel_name (channel), &channel->capacity, error))
     return FALSE;
   channel->ring = (guint8 *) h + SHMIPC_CHANNEL_HEADER_SIZE;
 
-  if (!shmipc_segment_get_created (channel->segment))
+  if (!initialise)
     {
       for (;;)
         {
@@ -899,14 +979,14 @@ channel_attach (ShmipcChannel  *channel,
 
 static gboolean
 attach_guarded (ShmipcChannel  *channel,
-                gsize           capacity,
+                gboolean        initialise,
                 gint64          deadline,
                 GError        **error)
 {
   gboolean ok;
 
   GUARD_BEGIN (channel, error, FALSE);
-  ok = channel_attach (channel, capacity, deadline, error);
+  ok = channel_attach (channel, initialise, deadline, error);
   GUARD_END ();
   return ok;
 }
@@ -928,6 +1008,13 @@ attach_guarded (ShmipcChannel  *channel,
  * creates the object (%SHMIPC_CHANNEL_HEADER_SIZE + @capacity bytes) and
  * publishes its header atomically, the second attaches; neither waits for
  * the other here (reads and writes do).
+ *
+ * An object holding only zeros, or an empty POSIX object, is a channel
+ * whose creator was killed before it published the header: the opener
+ * writes the header itself, over the whole object, at once when the
+ * creator is known dead, otherwise after at most two seconds. It waits up to four
+ * seconds for a header another live process is writing, then fails with
+ * %SHMIPC_ERROR_CORRUPT.
  *
  * Errors: %SHMIPC_ERROR_BUSY when a live process holds @role (the message
  * names its pid; an end held by a process that has died is taken over);
@@ -955,8 +1042,12 @@ shmipc_channel_open (const gchar        *name,
                      GError            **error)
 {
   g_autoptr(ShmipcSegment) segment = NULL;
+  ShmipcOpenFlags open_flags = SHMIPC_OPEN_CREATE;
   ShmipcChannel *channel;
+  gboolean initialise = FALSE;
   guint64 start = 0;
+  guint64 me;
+  gint64 take_over_at;
   gint64 deadline;
 
   if (role != SHMIPC_CHANNEL_PRODUCER && role != SHMIPC_CHANNEL_CONSUMER)
@@ -979,45 +1070,57 @@ shmipc_channel_open (const gchar        *name,
   if (process_start_time (getpid (), &start) != 0)
     start = 0;
 
-  deadline = g_get_monotonic_time () + INIT_WAIT_US;
+  me = owner_word (getpid (), start);
+  /* Until take_over_at we leave an unclaimed header to the process that
+   * created the object; at deadline we stop waiting for one that another
+   * live process claimed. */
+  take_over_at = g_get_monotonic_time () + INIT_WAIT_US;
+  deadline = take_over_at + INIT_WAIT_US;
   for (;;)
     {
-      gpointer data;
       gsize size;
-      guint64 magic;
+      gboolean abandoned;
+      int found;
 
-      segment = shmipc_segment_open (name, SHMIPC_OPEN_CREATE,
-                                     SHMIPC_CHANNEL_HEADER_SIZE + capacity,
+      segment = shmipc_segment_open (name, open_flags, SHMIPC_CHANNEL_HEADER_SIZE + capacity,
                                      mode, backend, error);
       if (segment == NULL)
         return NULL;
-      data = shmipc_segment_get_data (segment);
+      open_flags = SHMIPC_OPEN_CREATE;
       size = shmipc_segment_get_size (segment);
-      if (shmipc_segment_get_created (segment))
-        break;
-      if (data != NULL && size >= sizeof (ChannelHeader))
+      abandoned = !shmipc_segment_get_created (segment) &&
+                  (g_get_monotonic_time () >= take_over_at || object_is_old (segment));
+      if (size == 0 && abandoned)
         {
-          if (!load_magic (segment, &magic, error))
+          /* A POSIX object whose creator died before sizing it: size it
+           * ourselves (under the sizing lock, so never smaller than a
+           * creator that was only slow made it), then claim it. */
+          open_flags |= SHMIPC_OPEN_RESIZE;
+          g_clear_pointer (&segment, shmipc_segment_free);
+          continue;
+        }
+      if (size > 0)
+        {
+          found = claim_initialiser (segment, me,
+                                     shmipc_segment_get_created (segment) || abandoned,
+                                     error);
+          if (found < 0)
             return NULL;
-          if (magic == magic_value ())
-            break;
-          if (magic != 0)
+          if (found != FOUND_WAIT)
             {
-              g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
-                           "\"%s\" is not a channel (no channel header)",
-                           shmipc_segment_get_name (segment));
-              return NULL;
+              initialise = found == FOUND_CLAIMED;
+              break;
             }
         }
-      /* Empty, or a header still being written by its creator (a POSIX
-       * object is sized just after it is created): look again shortly. */
+      /* Empty (its creator is sizing it), or a header another process is
+       * writing: look again shortly. */
       if (g_get_monotonic_time () >= deadline)
         {
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
                        "\"%s\" is not a channel (%" G_GSIZE_FORMAT
                        " bytes, no channel header after %d s)",
                        shmipc_segment_get_name (segment), size,
-                       (int) (INIT_WAIT_US / G_USEC_PER_SEC));
+                       (int) (2 * INIT_WAIT_US / G_USEC_PER_SEC));
           return NULL;
         }
       g_clear_pointer (&segment, shmipc_segment_free);
@@ -1026,11 +1129,11 @@ shmipc_channel_open (const gchar        *name,
 
   channel = g_new0 (ShmipcChannel, 1);
   channel->role = role;
-  channel->me = owner_word (getpid (), start);
+  channel->me = me;
   channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
   channel->segment = g_steal_pointer (&segment);
   channel->header = shmipc_segment_get_data (channel->segment);
-  if (!attach_guarded (channel, capacity, deadline, error))
+  if (!attach_guarded (channel, initialise, deadline, error))
     {
       shmipc_segment_free (channel->segment);
       g_free (channel);

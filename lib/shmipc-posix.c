@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,6 +73,26 @@ reserve (ShmipcSegment  *segment,
   return TRUE;
 }
 
+/* Sizing an object (creating or growing it) holds an exclusive flock(),
+ * so that two openers growing one object never shrink each other's
+ * work; a lock of a killed process goes away with it. */
+static gboolean
+lock_sizing (ShmipcSegment  *segment,
+             int             operation,
+             GError        **error)
+{
+  while (flock (segment->fd, operation) != 0)
+    {
+      int err = errno;
+
+      if (err == EINTR)
+        continue;
+      _shmipc_set_error_errno (error, err, "flock(\"%s\") failed", segment->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 posix_open (ShmipcSegment   *segment,
             ShmipcOpenFlags  flags,
@@ -82,6 +103,7 @@ posix_open (ShmipcSegment   *segment,
   int oflag = (flags & SHMIPC_OPEN_READ_ONLY) ? O_RDONLY : O_RDWR;
   struct stat st;
   gsize map_size;
+  gboolean locked = FALSE;
   int attempt;
   int err;
   void *data;
@@ -124,10 +146,14 @@ posix_open (ShmipcSegment   *segment,
                                    segment->name, mode);
           goto fail;
         }
-      if (!reserve (segment, 0, size, error))
-        goto fail;
     }
 
+  if (segment->created || (flags & SHMIPC_OPEN_RESIZE))
+    {
+      if (!lock_sizing (segment, LOCK_EX, error))
+        goto fail;
+      locked = TRUE;
+    }
   if (fstat (segment->fd, &st) != 0)
     {
       err = errno;
@@ -135,11 +161,19 @@ posix_open (ShmipcSegment   *segment,
       goto fail;
     }
   map_size = (gsize) st.st_size;
-  if (!segment->created && (flags & SHMIPC_OPEN_RESIZE) && size > map_size)
+  /* Under the lock, from the size just read: never shrink what another
+   * opener has grown meanwhile (a creator killed before sizing its object
+   * leaves it empty, and a later opener may grow it first). */
+  if (locked && size > map_size)
     {
       if (!reserve (segment, st.st_size, size, error))
         goto fail;
       map_size = size;
+    }
+  if (locked)
+    {
+      lock_sizing (segment, LOCK_UN, NULL);
+      locked = FALSE;
     }
 
   segment->size = map_size;
@@ -160,6 +194,8 @@ posix_open (ShmipcSegment   *segment,
   return TRUE;
 
 fail:
+  if (locked)
+    lock_sizing (segment, LOCK_UN, NULL);
   if (segment->created)
     shm_unlink (segment->name);
   close (segment->fd);

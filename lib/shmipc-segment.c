@@ -198,6 +198,9 @@ open_with (const ShmipcBackendOps *ops,
  * grown to @size only with %SHMIPC_OPEN_RESIZE. Space for a new or grown
  * object is reserved at once, so that a size the system cannot hold fails
  * here with %SHMIPC_ERROR_NO_SPACE rather than with SIGBUS on first use.
+ * A POSIX object is sized under an exclusive flock() on it, from the size
+ * read under that lock: openers growing one object at the same time never
+ * shrink it.
  *
  * Returns: (transfer full): a new #ShmipcSegment, or %NULL on error.
  */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -887,21 +888,151 @@ START_TEST (test_corrupt_headers)
 }
 END_TEST
 
-/* An object nobody ever initialised as a channel (all zeros). */
-START_TEST (test_corrupt_never_initialised)
+/* ---------------------------------------------------------------------- */
+/* A creator that dies before publishing its header                        */
+/* ---------------------------------------------------------------------- */
+
+/* Streams a few bytes through a channel opened by a recovering opener,
+ * to show that the header it wrote works. */
+static void
+check_usable (const char *name, ShmipcBackend backend, ShmipcChannel *consumer,
+              guint64 capacity)
 {
-  g_autofree gchar *name = test_unique_name ("zeros");
-  ShmipcSegment *seg = shmipc_segment_open (name, SHMIPC_OPEN_CREATE, 4096 + CAP,
-                                            SHMIPC_DEFAULT_MODE, SHMIPC_BACKEND_AUTO, NULL);
+  ShmipcChannelInfo info;
+  ShmipcChannel *producer;
   GError *error = NULL;
+  char buf[6];
+
+  ck_assert (shmipc_channel_inspect (shmipc_channel_get_segment (consumer), &info, NULL));
+  ck_assert_uint_eq (info.capacity, capacity);
+  ck_assert_int_eq (info.consumer_pid, getpid ());
+  ck_assert_int_eq (info.producer_pid, 0);
+  ck_assert_uint_eq (info.fill, 0);
+  producer = open_ok (name, SHMIPC_CHANNEL_PRODUCER, CAP, backend);
+  ck_assert (shmipc_channel_write (producer, "hello", 5, 1000, NULL));
+  ck_assert (shmipc_channel_close_write (producer, NULL));
+  ck_assert_int_eq (shmipc_channel_read (consumer, buf, sizeof buf, 1000, &error), 5);
+  ck_assert_no_error (error);
+  ck_assert_int_eq (memcmp (buf, "hello", 5), 0);
+  shmipc_channel_free (producer);
+  ck_assert (shmipc_channel_unlink (consumer, NULL));
+  shmipc_channel_free (consumer);
+}
+
+/* Opens @name as a segment and clears the channel magic: what a creator
+ * killed after it claimed the header but before it published it leaves. */
+static void
+unpublish (const char *name, ShmipcBackend backend)
+{
+  ShmipcSegment *seg = shmipc_segment_open (name, 0, 0, 0, backend, NULL);
 
   ck_assert_ptr_nonnull (seg);
+  put64 (shmipc_segment_get_data (seg), OFF_MAGIC, 0);
+  shmipc_segment_free (seg);
+}
+
+/* The claim of a creator that died is taken over at once; the claim of
+ * one that lives but never publishes is waited for, then refused. */
+START_TEST (test_creator_died_after_claim)
+{
+  ShmipcBackend backend = backends[_i];
+  g_autofree gchar *name = test_unique_name ("claimed");
+  ShmipcChannel *ch;
+  GError *error = NULL;
+  int sync[2];
+  pid_t pid;
+
+  SKIP_UNLESS_BACKEND (backend);
+  ck_assert_int_eq (pipe (sync), 0);
+  pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      child_setup ();
+      /* The producer creates a channel, then waits to be killed. */
+      if (shmipc_channel_open (name, SHMIPC_CHANNEL_PRODUCER, 2 * CAP, SHMIPC_DEFAULT_MODE,
+                               backend, NULL) == NULL)
+        _exit (3);
+      sync_send (sync[1], 'c');
+      pause ();
+      _exit (4);
+    }
+  ck_assert_int_eq (sync_recv (sync[0]), 'c');
+  unpublish (name, backend);
+
+  /* A live process holds the claim: refused (after the wait, with the
+   * object left alone). */
   ck_assert_ptr_null (shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, CAP,
-                                           SHMIPC_DEFAULT_MODE, SHMIPC_BACKEND_AUTO, &error));
+                                           SHMIPC_DEFAULT_MODE, backend, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_CORRUPT);
+  ck_assert_msg (strstr (error->message, "no channel header") != NULL, "%s", error->message);
   g_clear_error (&error);
+
+  /* Its holder dies: the next opener writes the header, for the object's
+   * whole size, with no owner but itself. */
+  kill (pid, SIGKILL);
+  ck_assert_int_eq (child_status (pid), 128 + SIGKILL);
+  close (sync[0]);
+  close (sync[1]);
+  ch = open_ok (name, SHMIPC_CHANNEL_CONSUMER, CAP, backend);
+  check_usable (name, backend, ch, 2 * CAP);
+}
+END_TEST
+
+/* A creator killed between creating the object and claiming its header
+ * leaves zeros: the header is written by the next opener, once the
+ * object has had time to be claimed. A zero-filled object too small to
+ * hold a ring is still not a channel. */
+START_TEST (test_creator_died_before_claim)
+{
+  ShmipcBackend backend = backends[_i];
+  g_autofree gchar *name = test_unique_name ("unclaimed");
+  g_autofree gchar *small = test_unique_name ("small");
+  ShmipcSegment *seg;
+  ShmipcChannel *ch;
+  GError *error = NULL;
+
+  SKIP_UNLESS_BACKEND (backend);
+  seg = shmipc_segment_open (name, SHMIPC_OPEN_CREATE | SHMIPC_OPEN_EXCLUSIVE,
+                             SHMIPC_CHANNEL_HEADER_SIZE + 3 * CAP, SHMIPC_DEFAULT_MODE,
+                             backend, NULL);
+  ck_assert_ptr_nonnull (seg);
+  shmipc_segment_free (seg);
+  ch = open_ok (name, SHMIPC_CHANNEL_CONSUMER, CAP, backend);
+  check_usable (name, backend, ch, 3 * CAP);
+
+  seg = shmipc_segment_open (small, SHMIPC_OPEN_CREATE | SHMIPC_OPEN_EXCLUSIVE,
+                             SHMIPC_CHANNEL_HEADER_SIZE + 100, SHMIPC_DEFAULT_MODE,
+                             backend, NULL);
+  ck_assert_ptr_nonnull (seg);
+  ck_assert_ptr_null (shmipc_channel_open (small, SHMIPC_CHANNEL_CONSUMER, CAP,
+                                           SHMIPC_DEFAULT_MODE, backend, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_CORRUPT);
+  ck_assert_msg (strstr (error->message, "not a channel") != NULL, "%s", error->message);
+  g_clear_error (&error);
+  ck_assert_uint_eq (shmipc_segment_get_size (seg), SHMIPC_CHANNEL_HEADER_SIZE + 100);
   shmipc_segment_unlink (seg, NULL);
   shmipc_segment_free (seg);
+}
+END_TEST
+
+/* A POSIX creator killed between shm_open() and sizing the object leaves
+ * it empty: the next opener sizes it for its own capacity. */
+START_TEST (test_creator_died_before_sizing)
+{
+  g_autofree gchar *name = test_unique_name ("empty");
+  ShmipcSegment *seg;
+  ShmipcChannel *ch;
+  int fd;
+
+  SKIP_UNLESS_BACKEND (SHMIPC_BACKEND_POSIX);
+  fd = shm_open (name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  ck_assert_int_ge (fd, 0);
+  close (fd);
+  ch = open_ok (name, SHMIPC_CHANNEL_CONSUMER, CAP, SHMIPC_BACKEND_POSIX);
+  seg = shmipc_channel_get_segment (ch);
+  ck_assert_uint_eq (shmipc_segment_get_size (seg), SHMIPC_CHANNEL_HEADER_SIZE + CAP);
+  check_usable (name, SHMIPC_BACKEND_POSIX, ch, CAP);
 }
 END_TEST
 
@@ -1112,10 +1243,16 @@ channel_suite (void)
   tcase_add_test (tc, test_bad_arguments);
   suite_add_tcase (s, tc);
 
+  tc = tcase_create ("creator died");
+  tcase_set_timeout (tc, 120);
+  tcase_add_loop_test (tc, test_creator_died_after_claim, 0, 2);
+  tcase_add_loop_test (tc, test_creator_died_before_claim, 0, 2);
+  tcase_add_test (tc, test_creator_died_before_sizing);
+  suite_add_tcase (s, tc);
+
   tc = tcase_create ("corrupt");
   tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_corrupt_headers, 0, 2);
-  tcase_add_test (tc, test_corrupt_never_initialised);
   tcase_add_loop_test (tc, test_corrupt_while_open, 0, 2);
   tcase_add_loop_test (tc, test_corrupt_random, 0, 2);
   tcase_add_test (tc, test_inspect_read_only);

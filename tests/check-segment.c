@@ -4,8 +4,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -472,6 +475,56 @@ START_TEST (test_fork_child_reads)
 }
 END_TEST
 
+/* Growing a POSIX object waits for the sizing lock (an exclusive
+ * flock()), which creating and growing hold: so it starts from the size
+ * the previous holder left and never shrinks an object another process
+ * is sizing. A child holds the lock, marks the object and only then
+ * releases it: the parent's growth must see the mark. */
+START_TEST (test_growth_waits_for_sizing_lock)
+{
+  g_autofree gchar *name = test_unique_name ("grow");
+  g_autoptr(ShmipcSegment) segment = NULL;
+  g_autoptr(ShmipcSegment) grown = NULL;
+  g_autoptr(GError) error = NULL;
+  int sync[2];
+  int status;
+  char c;
+  pid_t pid;
+
+  TEST_SKIP_UNLESS (shmipc_backend_is_available (SHMIPC_BACKEND_POSIX),
+                    "backend not available in this build");
+  segment = shmipc_segment_open (name, SHMIPC_OPEN_CREATE, 4096, 0600,
+                                 SHMIPC_BACKEND_POSIX, &error);
+  ck_assert_no_error (error);
+  ck_assert_int_eq (pipe (sync), 0);
+  pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      int fd = shm_open (name, O_RDWR, 0);
+      volatile char *data = shmipc_segment_get_data (segment);
+
+      if (fd < 0 || flock (fd, LOCK_EX) != 0 || write (sync[1], "L", 1) != 1)
+        _exit (1);
+      /* Give the parent time to reach the lock; it must wait here. */
+      g_usleep (200 * 1000);
+      data[0] = 'M';
+      _exit (0);   /* releases the lock */
+    }
+  ck_assert_int_eq (read (sync[0], &c, 1), 1);
+  grown = shmipc_segment_open (name, SHMIPC_OPEN_RESIZE, 8192, 0, SHMIPC_BACKEND_POSIX, &error);
+  ck_assert_no_error (error);
+  ck_assert_uint_eq (shmipc_segment_get_size (grown), 8192);
+  ck_assert_msg (((char *) shmipc_segment_get_data (grown))[0] == 'M',
+                 "the object was grown while another process held its sizing lock");
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  close (sync[0]);
+  close (sync[1]);
+  ck_assert (shmipc_segment_unlink (grown, NULL));
+}
+END_TEST
+
 START_TEST (test_open_by_key)
 {
   g_autofree gchar *name = test_unique_name ("key");
@@ -741,6 +794,7 @@ segment_suite (void)
   tcase_add_loop_test (tc, test_unlink, 0, G_N_ELEMENTS (backends));
   tcase_add_loop_test (tc, test_fork_child_reads, 0, G_N_ELEMENTS (backends));
   tcase_add_test (tc, test_open_by_key);
+  tcase_add_test (tc, test_growth_waits_for_sizing_lock);
   suite_add_tcase (suite, tc);
   return suite;
 }

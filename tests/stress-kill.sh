@@ -22,7 +22,8 @@
 #      stream nobody has read yet) and "cons --stream --timeout 1"
 #      drains and removes; it must then be gone.
 #
-# A victim killed before it attached to the channel leaves its peer
+# A victim killed before it attached to the channel (even while it was
+# creating the object, before it wrote the header) leaves its peer
 # waiting for a peer that never comes (either side may start first, and
 # waits, by design, unless --timeout is given). The script recognises that
 # case (the channel's header names no process at the victim's end), stops
@@ -231,14 +232,24 @@ while read -r t b victim cap inp paced first d k d_s k_s kd_s; do
   # attached (then stopped with SIGTERM), or hangs (a failure).
   outcome=""
   if ! wait_send 1000; then
-    if [ "$vst" -eq 137 ] && { victim_end_empty || ! exists "$n" "$b"; }; then
-      # Look again: the survivor may have been about to open the channel.
-      sleep 0.3
-      if [ ! -s "$work/send" ] && victim_end_empty; then
-        outcome="victim-never-attached"
-        # timeout(1) passes SIGTERM on to the survivor.
-        kill -TERM "$(cat "$work/tpid")" 2>/dev/null || true
-      fi
+    if [ "$vst" -eq 137 ]; then
+      # A victim killed while it created the channel leaves no header: the
+      # survivor writes it after a few seconds (shmipc_channel_open()), so
+      # look for an empty victim end for that long.
+      _end=$(($(now_ms) + 6000))
+      while [ ! -s "$work/send" ] && [ "$(now_ms)" -lt "$_end" ]; do
+        if victim_end_empty; then
+          # Look again: the survivor may have been about to end.
+          sleep 0.3
+          if [ ! -s "$work/send" ] && victim_end_empty; then
+            outcome="victim-never-attached"
+            # timeout(1) passes SIGTERM on to the survivor.
+            kill -TERM "$(cat "$work/tpid")" 2>/dev/null || true
+          fi
+          break
+        fi
+        sleep 0.05
+      done
     fi
     if ! wait_send 20000; then
       fail "$what: the survivor ($survivor) did not end (hang)"
