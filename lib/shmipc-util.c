@@ -107,12 +107,14 @@ invalid:
 
 /**
  * shmipc_parse_key:
- * @str: a SysV key in decimal or, with a "0x" prefix, hexadecimal
+ * @str: a SysV key in decimal (negative too) or, with a "0x" prefix,
+ *   hexadecimal
  * @key_out: (out): where to store the key
  * @error: return location for a #GError, or %NULL
  *
- * Parses keys as ipcs(1) and ipcmk(1) print them. Values up to 0xffffffff
- * are accepted and stored as the signed key_t the system uses.
+ * Parses keys as ipcs(1) and ipcmk(1) print them (up to 0xffffffff), and
+ * as /proc/sysvipc/shm prints them (the signed key_t the system uses,
+ * down to -2147483648). The result is that signed key_t.
  *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_INVALID_ARGUMENT.
  */
@@ -124,6 +126,7 @@ shmipc_parse_key (const gchar  *str,
   guint64 value;
   gchar *end = NULL;
   const gchar *digits = str;
+  gboolean negative = FALSE;
   guint base = 10;
 
   if (str == NULL || *str == '\0')
@@ -133,18 +136,25 @@ shmipc_parse_key (const gchar  *str,
       digits = str + 2;
       base = 16;
     }
+  else if (str[0] == '-')
+    {
+      digits = str + 1;
+      negative = TRUE;
+    }
   if (!g_ascii_isxdigit (*digits) || (base == 10 && !g_ascii_isdigit (*digits)))
     goto invalid;
   errno = 0;
   value = g_ascii_strtoull (digits, &end, base);
-  if (errno != 0 || *end != '\0' || value > G_MAXUINT32 || value == 0)
+  if (errno != 0 || *end != '\0' || value == 0 ||
+      value > (negative ? (guint64) G_MAXINT32 + 1 : G_MAXUINT32))
     goto invalid;
-  *key_out = (gint32) (guint32) value;
+  *key_out = negative ? (gint32) -(gint64) value : (gint32) (guint32) value;
   return TRUE;
 
 invalid:
   g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
-               "Invalid key \"%s\" (expected a non-zero number, decimal or 0x-hex, up to 0xffffffff)",
+               "Invalid key \"%s\" (expected a non-zero number: decimal, 0x-hex up to 0xffffffff, "
+               "or negative decimal down to -2147483648)",
                str != NULL ? str : "");
   return FALSE;
 }

@@ -78,7 +78,7 @@ static const GOptionEntry entries[] = {
   { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
     "posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },
   { "key", 0, 0, G_OPTION_ARG_STRING, &opt_key,
-    "Read the SysV segment with this key (decimal or 0x-hex) instead of a named object", "KEY" },
+    "Read the SysV segment with this key (decimal, 0x-hex, or negative as in /proc/sysvipc/shm) instead of a named object", "KEY" },
   { "keep", 'k', 0, G_OPTION_ARG_NONE, &opt_keep,
     "Do not remove the object after reading it", NULL },
   { "raw", 'r', 0, G_OPTION_ARG_NONE, &opt_raw,

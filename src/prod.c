@@ -50,7 +50,7 @@ static const GOptionEntry entries[] = {
   { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
     "posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },
   { "key", 0, 0, G_OPTION_ARG_STRING, &opt_key,
-    "Write into the SysV segment with this key (decimal or 0x-hex) instead of a named object", "KEY" },
+    "Write into the SysV segment with this key (decimal, 0x-hex, or negative as in /proc/sysvipc/shm) instead of a named object", "KEY" },
   { "size", 's', 0, G_OPTION_ARG_STRING, &opt_size,
     "Size of a new object, or the size to grow a smaller existing one to (default: 4096; suffixes K, M, G)", "SIZE" },
   { "mode", 'm', 0, G_OPTION_ARG_STRING, &opt_mode,

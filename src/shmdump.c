@@ -56,7 +56,7 @@ static const GOptionEntry entries[] = {
   { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
     "With --list or --info: print JSON", NULL },
   { "key", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &opt_keys,
-    "The SysV segment with key KEY (decimal or 0x-hex), e.g. from ipcmk -M; "
+    "The SysV segment with key KEY (decimal, 0x-hex, or negative as in /proc/sysvipc/shm), e.g. from ipcmk -M; "
     "may be repeated", "KEY" },
   { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
     "Look NAMEs up with posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },

@@ -758,6 +758,16 @@ START_TEST (test_parse_helpers)
   ck_assert (!shmipc_parse_key ("0x", &key, NULL));
   ck_assert (!shmipc_parse_key ("0x100000000", &key, NULL));
   ck_assert (!shmipc_parse_key ("12ab", &key, NULL));
+  /* Negative decimal, as /proc/sysvipc/shm prints keys. */
+  ck_assert (shmipc_parse_key ("-1", &key, NULL));
+  ck_assert_int_eq (key, -1);
+  ck_assert (shmipc_parse_key ("-2147483648", &key, NULL));
+  ck_assert_int_eq (key, G_MININT32);
+  ck_assert (!shmipc_parse_key ("-2147483649", &key, NULL));
+  ck_assert (!shmipc_parse_key ("-0", &key, NULL));
+  ck_assert (!shmipc_parse_key ("-", &key, NULL));
+  ck_assert (!shmipc_parse_key ("-0x10", &key, NULL));
+  ck_assert (!shmipc_parse_key ("--5", &key, NULL));
 }
 END_TEST
 

@@ -149,11 +149,23 @@ done
 
 # --key: a SysV segment by key, also one made by ipcmk(1).
 key=$(printf '0x5e%06x' $(($$ % 16777216)))
-trap 'cleanup; "$bin/cons" -q --key "$key" >/dev/null 2>&1' EXIT
+hkey=$(printf '0xde%06x' $(($$ % 16777216)))
+trap 'cleanup; for k in "$key" "$hkey"; do "$bin/cons" -q --key "$k" >/dev/null 2>&1; done' EXIT
 expect_status 0 "prod --key" -- "$bin/prod" -q --key "$key" --size 32 "by key"
 expect_status 0 "cons --key" -- "$bin/cons" -q --key "$key"
 expect_text "$work/out" "by key" "prod/cons --key"
 expect_status 1 "cons --key removed" -- "$bin/cons" -q --key "$key"
+# A key from 0x80000000 on, as /proc/sysvipc/shm prints it: negative.
+expect_status 0 "prod --key (high bit)" -- "$bin/prod" -q --key "$hkey" --size 32 "negative key"
+if [ -r /proc/sysvipc/shm ]; then
+  dkey=$(awk -v want=$((hkey - 4294967296)) '$1 == want { print $1 }' /proc/sysvipc/shm)
+  if [ -n "$dkey" ]; then
+    expect_status 0 "cons --key (negative decimal)" -- "$bin/cons" -q --key "$dkey"
+    expect_text "$work/out" "negative key" "cons --key $dkey reads the segment of key $hkey"
+  else
+    fail "key $hkey not found as $((hkey - 4294967296)) in /proc/sysvipc/shm"
+  fi
+fi
 if command -v ipcmk >/dev/null 2>&1 && id=$(ipcmk -M 64 -p 0600 2>/dev/null | awk '{print $NF}') && [ -n "$id" ]; then
   mkkey=$(awk -v id="$id" '$2 == id { k = $1; if (k < 0) k += 4294967296; printf "0x%08x", k }' /proc/sysvipc/shm)
   expect_status 0 "prod into ipcmk segment" -- "$bin/prod" -q --key "$mkkey" "into ipcmk"
