@@ -61,6 +61,13 @@ struct _ShmipcBackendOps {
                       GError       **error);
 };
 
+/* Takes or releases (@operation as for flock(), retried on EINTR) the
+ * advisory lock of a POSIX object. SysV segments have no descriptor to
+ * lock: nothing to do. */
+G_GNUC_INTERNAL
+gboolean _shmipc_segment_lock  (ShmipcSegment  *segment,
+                                int             operation,
+                                GError        **error);
 /* FALSE, with a copy of the error, when @segment is broken (see
  * _shmipc_segment_fault()). */
 G_GNUC_INTERNAL

@@ -104,27 +104,6 @@ unpublished_mode (gint32         key,
   return backend == SHMIPC_BACKEND_POSIX ? 0 : final_mode;
 }
 
-/* Takes or releases (@operation as for flock()) the advisory lock of a
- * POSIX object. SysV segments have no descriptor to lock: nothing to do. */
-static gboolean
-lock_segment (ShmipcSegment  *segment,
-              int             operation,
-              GError        **error)
-{
-  if (segment->fd < 0)
-    return TRUE;
-  while (flock (segment->fd, operation) != 0)
-    {
-      int err = errno;
-
-      if (err == EINTR)
-        continue;
-      _shmipc_set_error_errno (error, err, "flock(\"%s\") failed", segment->name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 set_too_large (GError      **error,
                gsize         data_len,
@@ -366,11 +345,11 @@ shmipc_message_write (ShmipcSegment  *segment,
 
   if (!_shmipc_segment_check (segment, error))
     return FALSE;
-  if (!lock_segment (segment, LOCK_EX, error))
+  if (!_shmipc_segment_lock (segment, LOCK_EX, error))
     return FALSE;
   if (!fill (segment, dest, size, data, len, error))
     {
-      lock_segment (segment, LOCK_UN, NULL);
+      _shmipc_segment_lock (segment, LOCK_UN, NULL);
       return FALSE;
     }
 #ifdef __GNUC__
@@ -382,7 +361,7 @@ shmipc_message_write (ShmipcSegment  *segment,
   ok = TRUE;
 
 out:
-  if (!lock_segment (segment, LOCK_UN, ok ? error : NULL))
+  if (!_shmipc_segment_lock (segment, LOCK_UN, ok ? error : NULL))
     ok = FALSE;
   return ok;
 }
@@ -546,11 +525,11 @@ shmipc_message_read (ShmipcSegment  *segment,
   if (!_shmipc_segment_check (segment, error))
     return NULL;
   size = shmipc_segment_get_size (segment);
-  if (!lock_segment (segment, LOCK_SH, error))
+  if (!_shmipc_segment_lock (segment, LOCK_SH, error))
     return NULL;
   buffer = g_malloc (size);
   ok = shmipc_segment_copy_out (segment, 0, buffer, size, error);
-  if (!lock_segment (segment, LOCK_UN, ok ? error : NULL))
+  if (!_shmipc_segment_lock (segment, LOCK_UN, ok ? error : NULL))
     ok = FALSE;
   if (!ok)
     {

@@ -73,26 +73,6 @@ reserve (ShmipcSegment  *segment,
   return TRUE;
 }
 
-/* Sizing an object (creating or growing it) holds an exclusive flock(),
- * so that two openers growing one object never shrink each other's
- * work; a lock of a killed process goes away with it. */
-static gboolean
-lock_sizing (ShmipcSegment  *segment,
-             int             operation,
-             GError        **error)
-{
-  while (flock (segment->fd, operation) != 0)
-    {
-      int err = errno;
-
-      if (err == EINTR)
-        continue;
-      _shmipc_set_error_errno (error, err, "flock(\"%s\") failed", segment->name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 posix_open (ShmipcSegment   *segment,
             ShmipcOpenFlags  flags,
@@ -148,9 +128,12 @@ posix_open (ShmipcSegment   *segment,
         }
     }
 
+  /* Sizing (creating or growing) holds an exclusive flock(), so that two
+   * openers growing one object never shrink each other's work; the lock
+   * of a killed process goes away with it. */
   if (segment->created || (flags & SHMIPC_OPEN_RESIZE))
     {
-      if (!lock_sizing (segment, LOCK_EX, error))
+      if (!_shmipc_segment_lock (segment, LOCK_EX, error))
         goto fail;
       locked = TRUE;
     }
@@ -172,7 +155,7 @@ posix_open (ShmipcSegment   *segment,
     }
   if (locked)
     {
-      lock_sizing (segment, LOCK_UN, NULL);
+      _shmipc_segment_lock (segment, LOCK_UN, NULL);
       locked = FALSE;
     }
 
@@ -195,7 +178,7 @@ posix_open (ShmipcSegment   *segment,
 
 fail:
   if (locked)
-    lock_sizing (segment, LOCK_UN, NULL);
+    _shmipc_segment_lock (segment, LOCK_UN, NULL);
   if (segment->created)
     shm_unlink (segment->name);
   close (segment->fd);

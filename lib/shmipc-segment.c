@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "shmipc-backend-private.h"
@@ -310,6 +311,25 @@ shmipc_segment_free (ShmipcSegment *segment)
   g_clear_error (&segment->broken);
   g_free (segment->name);
   g_free (segment);
+}
+
+gboolean
+_shmipc_segment_lock (ShmipcSegment  *segment,
+                      int             operation,
+                      GError        **error)
+{
+  if (segment->fd < 0)
+    return TRUE;
+  while (flock (segment->fd, operation) != 0)
+    {
+      int err = errno;
+
+      if (err == EINTR)
+        continue;
+      _shmipc_set_error_errno (error, err, "flock(\"%s\") failed", segment->name);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
