@@ -561,6 +561,19 @@ read_head (const ShmipcObjectInfo *info,
     }
 }
 
+/* The value of the detail @label, or NULL. */
+static const gchar *
+detail_value (const ShmipcObjectInfo *info,
+              const gchar            *label)
+{
+  guint i;
+
+  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
+    if (strcmp (info->details->pdata[i], label) == 0)
+      return info->details->pdata[i + 1];
+  return NULL;
+}
+
 static void
 detect_formats (GArray *entries)
 {
@@ -584,6 +597,9 @@ detect_formats (GArray *entries)
         {
           info->details = g_ptr_array_new_with_free_func (g_free);
           probe->describe (info, head, (gsize) n, info->details);
+          /* A header that names the processes using the object (a
+           * channel) when none of them runs any more. */
+          info->stale = g_strcmp0 (detail_value (info, SHMIPC_DETAIL_STALE), "yes") == 0;
         }
     }
 }
@@ -790,34 +806,13 @@ name_or_key (const ShmipcObjectInfo *info)
   return g_strdup_printf ("0x%08x", (guint32) info->key);
 }
 
-/* The value of the detail @label, or NULL. */
-static const gchar *
-detail_value (const ShmipcObjectInfo *info,
-              const gchar            *label)
-{
-  guint i;
-
-  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
-    if (strcmp (info->details->pdata[i], label) == 0)
-      return info->details->pdata[i + 1];
-  return NULL;
-}
-
-/* TRUE for an object whose header names the processes using it (a
- * channel) when none of them runs any more. */
-static gboolean
-object_is_stale (const ShmipcObjectInfo *info)
-{
-  return g_strcmp0 (detail_value (info, SHMIPC_DETAIL_STALE), "yes") == 0;
-}
-
 /* The FORMAT column: the format, with " (stale)" for a stale object. */
 static gchar *
 format_cell (const ShmipcObjectInfo *info)
 {
   const gchar *format = info->format != NULL ? info->format : "unknown";
 
-  if (object_is_stale (info))
+  if (info->stale)
     return g_strconcat (format, " (stale)", NULL);
   return g_strdup (format);
 }
@@ -1045,7 +1040,7 @@ build_object (JsonBuilder            *builder,
   if (detail_value (info, SHMIPC_DETAIL_STALE) != NULL)
     {
       json_builder_set_member_name (builder, "stale");
-      json_builder_add_boolean_value (builder, object_is_stale (info));
+      json_builder_add_boolean_value (builder, info->stale);
     }
   if (info->details != NULL)
     {

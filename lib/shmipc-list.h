@@ -45,6 +45,9 @@ G_BEGIN_DECLS
  *   caller may not read the object's bytes
  * @details: (element-type utf8) (nullable): for formats that have a
  *   header, its decoded fields as alternating labels and values
+ * @stale: %TRUE for a channel that no process uses any more: neither end
+ *   runs and no finished stream waits for its consumer ("channel (stale)"
+ *   in shmdump --list, the "Stale" detail); %FALSE otherwise
  *
  * What libshmipc knows about one object. Free with
  * shmipc_object_info_free().
@@ -68,8 +71,9 @@ typedef struct {
   GArray *pids;
   gchar *format;
   GPtrArray *details;
+  gboolean stale;
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 } ShmipcObjectInfo;
 
 SHMIPC_PUBLIC

@@ -164,6 +164,7 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_detail (info, "Producer pid", me_alive);
   ck_assert_detail (info, "Consumer pid", "none");
   ck_assert_detail (info, "Stale", "no");
+  ck_assert (!info->stale);
   ck_assert_ptr_null (detail (info, "Header"));
   format = table_format (objects, name, backend);
   ck_assert_str_eq (format, "channel");
@@ -203,6 +204,7 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_detail (info, "Producer pid", "none");
   ck_assert_detail (info, "Consumer pid", me_alive);
   ck_assert_detail (info, "Stale", "no");
+  ck_assert (!info->stale);
 
   /* The consumer leaves too: 600 bytes of a finished stream are still
    * there for the next consumer, so the channel is not stale. */
@@ -216,6 +218,7 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_detail (info, "State", "end-of-stream");
   ck_assert_detail (info, "Fill", "600");
   ck_assert_detail (info, "Stale", "no");
+  ck_assert (!info->stale);
   format = table_format (objects, name, backend);
   ck_assert_str_eq (format, "channel");
 
@@ -236,6 +239,7 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_detail (info, "Read position", "1000");
   ck_assert_detail (info, "Consumer pid", "none");
   ck_assert_detail (info, "Stale", "yes");
+  ck_assert (info->stale);
   format = table_format (objects, name, backend);
   ck_assert_str_eq (format, "channel (stale)");
   ck_assert (shmipc_unlink (name, backend, &error));
@@ -311,6 +315,7 @@ check_stale_channel (ShmipcBackend backend)
   ck_assert_str_eq (info->format, "channel");
   ck_assert_detail (info, "Producer pid", child_alive);
   ck_assert_detail (info, "Stale", "no");
+  ck_assert (!info->stale);
   ck_assert_detail (info, "Fill", "11");
   format = table_format (objects, name, backend);
   ck_assert_str_eq (format, "channel");
@@ -329,6 +334,7 @@ check_stale_channel (ShmipcBackend backend)
   ck_assert_detail (info, "State", "open");
   ck_assert_detail (info, "Fill", "11");
   ck_assert_detail (info, "Stale", "yes");
+  ck_assert (info->stale);
   format = table_format (objects, name, backend);
   ck_assert_str_eq (format, "channel (stale)");
   json = to_json (info, parser);
@@ -347,6 +353,7 @@ check_stale_channel (ShmipcBackend backend)
   ck_assert_detail (info, "Producer pid", child_dead);
   ck_assert_detail (info, "Consumer pid", me_alive);
   ck_assert_detail (info, "Stale", "no");
+  ck_assert (!info->stale);
   format = table_format (objects, name, backend);
   ck_assert_str_eq (format, "channel");
 
@@ -357,6 +364,7 @@ check_stale_channel (ShmipcBackend backend)
   ck_assert_no_error (error);
   ck_assert_detail (info, "State", "aborted");
   ck_assert_detail (info, "Stale", "yes");
+  ck_assert (info->stale);
   json = to_json (info, parser);
   ck_assert (json_object_get_boolean_member (json, "stale"));
 
@@ -404,6 +412,7 @@ check_not_channel (ShmipcBackend backend)
   info = list_one (small_name, backend, NULL);
   ck_assert_str_eq (info->format, "raw");
   ck_assert_ptr_null (info->details);
+  ck_assert (!info->stale);
   json = to_json (info, parser);
   ck_assert (!json_object_has_member (json, "stale"));
 
