@@ -1220,6 +1220,39 @@ check_role (ShmipcChannel     *channel,
   return TRUE;
 }
 
+/* Ends a reservation (producer) or a peek (consumer): moves our position
+ * past the first @length of the @channel->held bytes handed out, publishes
+ * it and wakes the peer if it sleeps. @what and @held_what word the error
+ * ("commit of" ... "reserved"). */
+static gboolean
+release_held (ShmipcChannel  *channel,
+              gsize           length,
+              const gchar    *what,
+              const gchar    *held_what,
+              GError        **error)
+{
+  guint64 *published = channel->role == SHMIPC_CHANNEL_PRODUCER ?
+                       &channel->header->write_pos : &channel->header->read_pos;
+
+  if (length > channel->held)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Channel \"%s\": %s %" G_GSIZE_FORMAT " bytes exceeds the %"
+                   G_GSIZE_FORMAT " %s", channel_name (channel), what, length,
+                   channel->held, held_what);
+      return FALSE;
+    }
+  channel->held = 0;
+  if (length == 0)
+    return TRUE;
+  channel->pos += length;
+  /* Release: the producer's bytes are in the ring, and the consumer is
+   * done reading its bytes, before the peer sees the new position. */
+  __atomic_store_n (published, channel->pos, __ATOMIC_RELEASE);
+  wake_peer (channel);
+  return TRUE;
+}
+
 /**
  * shmipc_channel_reserve:
  * @channel: the producer end of a channel
@@ -1290,21 +1323,7 @@ channel_commit (ShmipcChannel  *channel,
 
   if (!check_role (channel, SHMIPC_CHANNEL_PRODUCER, "commit", error))
     return FALSE;
-  if (length > channel->held)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
-                   "Channel \"%s\": commit of %" G_GSIZE_FORMAT " bytes exceeds the %"
-                   G_GSIZE_FORMAT " reserved", channel_name (channel), length, channel->held);
-      return FALSE;
-    }
-  channel->held = 0;
-  if (length == 0)
-    return TRUE;
-  channel->pos += length;
-  /* Release: the bytes are in the ring before the consumer sees them. */
-  __atomic_store_n (&channel->header->write_pos, channel->pos, __ATOMIC_RELEASE);
-  wake_peer (channel);
-  return TRUE;
+  return release_held (channel, length, "commit of", "reserved", error);
 }
 
 /**
@@ -1486,22 +1505,7 @@ channel_consume (ShmipcChannel  *channel,
 
   if (!check_role (channel, SHMIPC_CHANNEL_CONSUMER, "consume", error))
     return FALSE;
-  if (length > channel->held)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
-                   "Channel \"%s\": consuming %" G_GSIZE_FORMAT " bytes exceeds the %"
-                   G_GSIZE_FORMAT " shown", channel_name (channel), length, channel->held);
-      return FALSE;
-    }
-  channel->held = 0;
-  if (length == 0)
-    return TRUE;
-  channel->pos += length;
-  /* Release: we are done reading those bytes before the producer may
-   * overwrite them. */
-  __atomic_store_n (&channel->header->read_pos, channel->pos, __ATOMIC_RELEASE);
-  wake_peer (channel);
-  return TRUE;
+  return release_held (channel, length, "consuming", "shown", error);
 }
 
 /**
