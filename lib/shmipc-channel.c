@@ -808,7 +808,8 @@ producer_take_over (ShmipcChannel  *channel,
 typedef enum {
   FOUND_CHANNEL,     /* a published header: attach to it */
   FOUND_CLAIMED,     /* no header, and we now hold the initialiser claim */
-  FOUND_WAIT         /* no header, another process is writing it: look again */
+  FOUND_WAIT,        /* no header, another process is writing it: look again */
+  FOUND_UNCLAIMED    /* no header and no claim, which we were not to make */
 } FoundHeader;
 
 /* Looks at the header of a just-opened object, which another process may
@@ -848,7 +849,9 @@ claim_initialiser (ShmipcSegment  *segment,
     found = FOUND_CHANNEL;
   else if (magic != 0 || !fits)
     found = -1;
-  else if (cur == 0 ? !claim_unclaimed : owner_alive (cur))
+  else if (cur == 0 && !claim_unclaimed)
+    found = FOUND_UNCLAIMED;
+  else if (cur != 0 && owner_alive (cur))
     found = FOUND_WAIT;
   else if (__atomic_compare_exchange_n (&h->initialiser, &cur, me, FALSE,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -1079,7 +1082,8 @@ shmipc_channel_open (const gchar        *name,
   for (;;)
     {
       gsize size;
-      gboolean abandoned;
+      gboolean created;
+      gboolean waited;
       int found;
 
       segment = shmipc_segment_open (name, open_flags, SHMIPC_CHANNEL_HEADER_SIZE + capacity,
@@ -1088,9 +1092,9 @@ shmipc_channel_open (const gchar        *name,
         return NULL;
       open_flags = SHMIPC_OPEN_CREATE;
       size = shmipc_segment_get_size (segment);
-      abandoned = !shmipc_segment_get_created (segment) &&
-                  (g_get_monotonic_time () >= take_over_at || object_is_old (segment));
-      if (size == 0 && abandoned)
+      created = shmipc_segment_get_created (segment);
+      waited = g_get_monotonic_time () >= take_over_at;
+      if (size == 0 && !created && (waited || object_is_old (segment)))
         {
           /* A POSIX object whose creator died before sizing it: size it
            * ourselves (under the sizing lock, so never smaller than a
@@ -1101,19 +1105,20 @@ shmipc_channel_open (const gchar        *name,
         }
       if (size > 0)
         {
-          found = claim_initialiser (segment, me,
-                                     shmipc_segment_get_created (segment) || abandoned,
-                                     error);
+          found = claim_initialiser (segment, me, created || waited, error);
+          /* Only an unclaimed header costs a stat(). */
+          if (found == FOUND_UNCLAIMED && object_is_old (segment))
+            found = claim_initialiser (segment, me, TRUE, error);
           if (found < 0)
             return NULL;
-          if (found != FOUND_WAIT)
+          if (found == FOUND_CHANNEL || found == FOUND_CLAIMED)
             {
               initialise = found == FOUND_CLAIMED;
               break;
             }
         }
-      /* Empty (its creator is sizing it), or a header another process is
-       * writing: look again shortly. */
+      /* Empty (its creator is sizing it), a header another process is
+       * writing, or one its creator has yet to claim: look again shortly. */
       if (g_get_monotonic_time () >= deadline)
         {
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
