@@ -10,6 +10,18 @@
 
 G_BEGIN_DECLS
 
+/* Where Linux keeps POSIX shared-memory objects (glibc's shm_open() opens
+ * files in this tmpfs). The one place this path is written. */
+#define SHMIPC_POSIX_SHM_DIR "/dev/shm"
+
+/* An open flag for libshmipc's own use, never accepted from callers of
+ * the public functions: the POSIX backend keeps the exclusive flock() it
+ * takes to size an object it creates, until the caller releases it. A
+ * message writer holds it from creation to publication, so that a new
+ * object of mode 0000 that nobody holds locked was abandoned by its
+ * writer (see shmipc-message.c). */
+#define _SHMIPC_OPEN_HOLD_LOCK ((ShmipcOpenFlags) (1u << 30))
+
 typedef struct _ShmipcBackendOps ShmipcBackendOps;
 
 struct _ShmipcSegment {
@@ -20,6 +32,9 @@ struct _ShmipcSegment {
   gboolean read_only;
   gboolean created;
   gboolean by_key;
+  /* Opened as it is by a forced message reader while of mode 0000: read
+   * without waiting for the writer's lock. */
+  gboolean unpublished;
   gint32 key;           /* SysV only */
   int fd;               /* POSIX only, -1 otherwise */
   int shmid;            /* SysV only, -1 otherwise */
@@ -61,6 +76,22 @@ struct _ShmipcBackendOps {
                       GError       **error);
 };
 
+/* shmipc_segment_open() and shmipc_segment_open_key(), also taking the
+ * internal flags (_SHMIPC_OPEN_HOLD_LOCK). */
+G_GNUC_INTERNAL
+ShmipcSegment *_shmipc_segment_open     (const gchar      *name,
+                                         ShmipcOpenFlags   flags,
+                                         gsize             size,
+                                         guint             mode,
+                                         ShmipcBackend     backend,
+                                         GError          **error);
+G_GNUC_INTERNAL
+ShmipcSegment *_shmipc_segment_open_key (gint32            key,
+                                         ShmipcOpenFlags   flags,
+                                         gsize             size,
+                                         guint             mode,
+                                         GError          **error);
+
 /* Takes or releases (@operation as for flock(), retried on EINTR) the
  * advisory lock of a POSIX object. SysV segments have no descriptor to
  * lock: nothing to do. */
@@ -81,6 +112,28 @@ G_GNUC_INTERNAL
 void     _shmipc_segment_fault (ShmipcSegment  *segment,
                                 gconstpointer   address,
                                 GError        **error);
+
+/* What a node of type @st_mode (st_mode & S_IFMT) is, for messages: "a
+ * FIFO", "a directory", "a symbolic link"... */
+G_GNUC_INTERNAL
+const char *_shmipc_node_kind  (guint32       st_mode);
+/* TRUE for a regular file; otherwise FALSE with SHMIPC_ERROR_NOT_OBJECT:
+ * '"/x" is a FIFO, not a shared-memory object'. */
+G_GNUC_INTERNAL
+gboolean    _shmipc_check_node (const gchar  *name,
+                                guint32       st_mode,
+                                GError      **error);
+
+/* Parses one line of /proc/sysvipc/shm into @st (backend SYSV, mtime
+ * the detach time). FALSE for a line that is not a segment's. */
+G_GNUC_INTERNAL
+gboolean    _shmipc_sysv_parse_proc_line (const gchar  *line,
+                                          ShmipcStat   *st);
+/* Appends a g_malloc'ed ShmipcStat for every SysV segment of the IPC
+ * namespace to @stats (none when the system has no /proc/sysvipc/shm). */
+G_GNUC_INTERNAL
+gboolean    _shmipc_sysv_read_proc       (GPtrArray    *stats,
+                                          GError      **error);
 
 #ifdef HAVE_POSIX_SHM
 G_GNUC_INTERNAL extern const ShmipcBackendOps _shmipc_posix_ops;

@@ -191,61 +191,6 @@ magic_value (void)
 /* Processes                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* 1: @pid is gone (or a zombie), 0: alive with start time *start_out,
- * -1: cannot tell. */
-static int
-process_start_time (pid_t    pid,
-                    guint64 *start_out)
-{
-#ifdef __linux__
-  char path[64];
-  char buf[1024];
-  const char *p;
-  ssize_t n;
-  int field;
-  int fd;
-
-  g_snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return (errno == ENOENT || errno == ESRCH) ? 1 : -1;
-  do
-    n = read (fd, buf, sizeof buf - 1);
-  while (n < 0 && errno == EINTR);
-  close (fd);
-  if (n <= 0)
-    return (n == 0 || errno == ESRCH) ? 1 : -1;
-  buf[n] = '\0';
-
-  /* The command name (field 2) may hold spaces and parentheses: fields
-   * are counted from the last ')'. */
-  p = strrchr (buf, ')');
-  if (p == NULL || p[1] != ' ')
-    return -1;
-  p += 2;
-  /* Field 3, the state: a zombie or dead task is gone for our purpose,
-   * it will never touch the ring again. */
-  if (*p == 'Z' || *p == 'X' || *p == 'x')
-    return 1;
-  for (field = 3; field < 22; field++)
-    {
-      p = strchr (p, ' ');
-      if (p == NULL)
-        return -1;
-      p++;
-    }
-  *start_out = g_ascii_strtoull (p, NULL, 10);
-  return 0;
-#else
-  if (kill (pid, 0) == 0 || errno == EPERM)
-    {
-      *start_out = 0;
-      return 0;
-    }
-  return errno == ESRCH ? 1 : -1;
-#endif
-}
-
 static guint64
 owner_word (pid_t   pid,
             guint64 start)
@@ -262,16 +207,10 @@ owner_alive (guint64 owner)
 
   if (pid <= 0)
     return FALSE;
-  switch (process_start_time (pid, &start))
-    {
-    case 1:
-      return FALSE;
-    case 0:
-      return (start & 0xffffffffu) == (owner >> 32);
-    default:
-      /* /proc hidden from us (hidepid): at least ask the kernel. */
-      return !(kill (pid, 0) != 0 && errno == ESRCH);
-    }
+  if (_shmipc_process_start_time (pid, &start) == 0)
+    return (start & 0xffffffffu) == (owner >> 32);
+  /* Gone, or /proc hidden from us (hidepid): the kernel's word then. */
+  return _shmipc_process_alive (pid);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1070,7 +1009,7 @@ shmipc_channel_open (const gchar        *name,
                    (guint64) SHMIPC_CHANNEL_MAX_CAPACITY);
       return NULL;
     }
-  if (process_start_time (getpid (), &start) != 0)
+  if (_shmipc_process_start_time (getpid (), &start) != 0)
     start = 0;
 
   me = owner_word (getpid (), start);

@@ -39,6 +39,12 @@ G_BEGIN_DECLS
  * @SHMIPC_ERROR_BUSY: another process holds the role asked for
  * @SHMIPC_ERROR_PEER_DIED: the process at the other end has gone
  * @SHMIPC_ERROR_CORRUPT: the object's contents fail validation
+ * @SHMIPC_ERROR_NOT_OBJECT: the name holds something other than a
+ *   shared-memory object: a FIFO, a directory, a socket, a symbolic link or
+ *   a device node, which libshmipc refuses without reading or changing it
+ *   (Since: 0.2)
+ * @SHMIPC_ERROR_UNPUBLISHED: a message object was never published: its
+ *   writer is still writing it, or died before finishing it (Since: 0.2)
  *
  * Error codes of the %SHMIPC_ERROR domain. Values are never renumbered;
  * new codes are only appended. Messages name the object and the failed
@@ -58,6 +64,8 @@ typedef enum {
   SHMIPC_ERROR_BUSY = 10,
   SHMIPC_ERROR_PEER_DIED = 11,
   SHMIPC_ERROR_CORRUPT = 12,
+  SHMIPC_ERROR_NOT_OBJECT = 13,
+  SHMIPC_ERROR_UNPUBLISHED = 14,
 } ShmipcError;
 
 SHMIPC_PUBLIC

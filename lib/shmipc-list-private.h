@@ -53,6 +53,10 @@ const ShmipcFormatProbe *_shmipc_detect_format (const guint8 *head,
  * with "stale": true in JSON. */
 #define SHMIPC_DETAIL_STALE "Stale"
 
+/* The format of a message object that was never published (mode 0000):
+ * its writer is still writing it ("Stale" "no"), or died ("yes"). */
+#define SHMIPC_FORMAT_UNPUBLISHED "unpublished"
+
 G_END_DECLS
 
 #endif /* SHMIPC_LIST_PRIVATE_H */

@@ -20,12 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <json-glib/json-glib.h>
-
+#include "shmipc-backend-private.h"
 #include "shmipc-list-private.h"
 
-#define POSIX_SHM_DIR "/dev/shm"
-#define SYSV_SHM_PROC "/proc/sysvipc/shm"
 
 /* ----------------------------------------------------------------------
  * The channel format (shmipc-channel.h)
@@ -237,11 +234,13 @@ owner_name (guint32     uid,
  * Collecting objects
  * ---------------------------------------------------------------------- */
 
-/* What we collect besides the public fields: the inode of a POSIX object
- * (to find it in /proc/PID/maps) and where its bytes can be read. */
+/* What we collect besides the public fields: the object's metadata as
+ * shmipc_stat() gives it (the inode of a POSIX object finds it in
+ * /proc/PID/maps and /proc/locks; a SysV segment's detach time and
+ * attachments tell whether it was published). */
 typedef struct {
   ShmipcObjectInfo *info;
-  guint64 inode;
+  ShmipcStat stat;
 } Entry;
 
 static void
@@ -270,7 +269,7 @@ collect_posix (GArray       *entries,
   DIR *dir;
   struct dirent *dent;
 
-  dir = opendir (POSIX_SHM_DIR);
+  dir = opendir (SHMIPC_POSIX_SHM_DIR);
   if (dir == NULL)
     {
       int err = errno;
@@ -278,7 +277,7 @@ collect_posix (GArray       *entries,
       /* No /dev/shm: this system has no POSIX objects to list. */
       if (err == ENOENT)
         return TRUE;
-      _shmipc_set_error_errno (error, err, "opendir(\"%s\") failed", POSIX_SHM_DIR);
+      _shmipc_set_error_errno (error, err, "opendir(\"%s\") failed", SHMIPC_POSIX_SHM_DIR);
       return FALSE;
     }
   while ((dent = readdir (dir)) != NULL)
@@ -307,7 +306,13 @@ collect_posix (GArray       *entries,
       info->mtime = st.st_mtime;
       info->ctime = st.st_ctime;
       entry.info = info;
-      entry.inode = (guint64) st.st_ino;
+      memset (&entry.stat, 0, sizeof entry.stat);
+      entry.stat.backend = SHMIPC_BACKEND_POSIX;
+      entry.stat.size = info->size;
+      entry.stat.mode = info->mode;
+      entry.stat.ctime = info->ctime;
+      entry.stat.device = (guint64) st.st_dev;
+      entry.stat.inode = (guint64) st.st_ino;
       g_array_append_val (entries, entry);
     }
   closedir (dir);
@@ -315,8 +320,8 @@ collect_posix (GArray       *entries,
 }
 #endif
 
-/* Reads /proc/sysvipc/shm, where Linux lists every segment of the IPC
- * namespace whatever its permissions (as ipcs(1) shows them). */
+/* Every SysV segment of the IPC namespace, whatever its permissions (as
+ * ipcs(1) shows them), or the one of @only_key when @by_key. */
 static gboolean
 collect_sysv (GArray      *entries,
               gboolean     by_key,
@@ -324,58 +329,37 @@ collect_sysv (GArray      *entries,
               GHashTable  *owners,
               GError     **error)
 {
-  g_autofree gchar *contents = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func (g_free);
   guint i;
 
-  if (!g_file_get_contents (SYSV_SHM_PROC, &contents, NULL, &local_error))
+  if (!_shmipc_sysv_read_proc (stats, error))
+    return FALSE;
+  for (i = 0; i < stats->len; i++)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_debug ("%s: %s; no SysV segments listed", SYSV_SHM_PROC, local_error->message);
-          return TRUE;
-        }
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_FAILED,
-                   "Cannot list SysV segments: %s", local_error->message);
-      return FALSE;
-    }
-
-  lines = g_strsplit (contents, "\n", -1);
-  /* The first line holds the column names. */
-  for (i = 1; lines[i] != NULL; i++)
-    {
-      gint key, shmid, cpid, lpid;
-      guint perms, uid, gid, cuid, cgid;
-      guint64 size, nattch;
-      gint64 atime, dtime, ctime;
+      const ShmipcStat *st = stats->pdata[i];
       ShmipcObjectInfo *info;
       Entry entry;
 
-      if (sscanf (lines[i], "%d %d %o %" G_GUINT64_FORMAT " %d %d %" G_GUINT64_FORMAT
-                  " %u %u %u %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
-                  &key, &shmid, &perms, &size, &cpid, &lpid, &nattch,
-                  &uid, &gid, &cuid, &cgid, &atime, &dtime, &ctime) != 14)
-        continue;
-      if (by_key && key != only_key)
+      if (by_key && st->key != only_key)
         continue;
 
       info = object_info_new (SHMIPC_BACKEND_SYSV);
-      info->key = key;
-      info->id = shmid;
-      info->size = size;
-      info->mode = perms & 0777;
-      info->uid = uid;
-      info->gid = gid;
-      info->owner = owner_name (uid, owners);
-      info->atime = atime;
-      info->mtime = MAX (MAX (atime, dtime), ctime);
-      info->ctime = ctime;
-      info->nattch = nattch;
-      info->cpid = cpid;
-      info->lpid = lpid;
+      info->key = st->key;
+      info->id = st->id;
+      info->size = st->size;
+      info->mode = st->mode;
+      info->uid = st->uid;
+      info->gid = st->gid;
+      info->owner = owner_name (st->uid, owners);
+      info->atime = st->atime;
+      /* st->mtime is the detach time. */
+      info->mtime = MAX (MAX (st->atime, st->mtime), st->ctime);
+      info->ctime = st->ctime;
+      info->nattch = st->nattch;
+      info->cpid = st->cpid;
+      info->lpid = st->lpid;
       entry.info = info;
-      entry.inode = 0;
+      entry.stat = *st;
       g_array_append_val (entries, entry);
     }
   return TRUE;
@@ -436,7 +420,7 @@ scan_process (GHashTable *users,
             {
               const gchar *path = line + path_at;
 
-              if (g_str_has_prefix (path, POSIX_SHM_DIR "/"))
+              if (g_str_has_prefix (path, SHMIPC_POSIX_SHM_DIR "/"))
                 add_user (users, g_strdup_printf ("posix:%" G_GUINT64_FORMAT, inode), pid);
               else if (g_str_has_prefix (path, "/SYSV"))
                 add_user (users, g_strdup_printf ("sysv:%" G_GUINT64_FORMAT, inode), pid);
@@ -484,7 +468,7 @@ find_users (GArray *entries)
 
   if (entries->len == 0)
     return;
-  if (stat (POSIX_SHM_DIR, &shm_st) == 0)
+  if (stat (SHMIPC_POSIX_SHM_DIR, &shm_st) == 0)
     shm_dev = shm_st.st_dev;
 
   users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -508,7 +492,7 @@ find_users (GArray *entries)
       GArray *pids;
 
       if (entry->info->backend == SHMIPC_BACKEND_POSIX)
-        key = g_strdup_printf ("posix:%" G_GUINT64_FORMAT, entry->inode);
+        key = g_strdup_printf ("posix:%" G_GUINT64_FORMAT, entry->stat.inode);
       else
         key = g_strdup_printf ("sysv:%d", entry->info->id);
       pids = g_hash_table_lookup (users, key);
@@ -537,7 +521,7 @@ read_head (const ShmipcObjectInfo *info,
     return 0;
   if (info->backend == SHMIPC_BACKEND_POSIX)
     {
-      g_autofree gchar *path = g_strconcat (POSIX_SHM_DIR, info->name, NULL);
+      g_autofree gchar *path = g_strconcat (SHMIPC_POSIX_SHM_DIR, info->name, NULL);
       int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
       gssize n;
 
@@ -575,6 +559,26 @@ detail_value (const ShmipcObjectInfo *info,
 }
 
 static void
+describe_unpublished (ShmipcObjectInfo *info,
+                      const ShmipcStat *st)
+{
+  gint32 pid;
+  ShmipcMessageState state = _shmipc_message_state (st, &pid);
+  gboolean abandoned = state == _SHMIPC_MESSAGE_ABANDONED;
+
+  info->format = g_strdup (SHMIPC_FORMAT_UNPUBLISHED);
+  info->details = g_ptr_array_new_with_free_func (g_free);
+  add_detail (info->details, "Publication",
+              g_strdup (abandoned ? "abandoned: its writer died before publishing it"
+                                  : "in progress: its writer is still writing it"));
+  add_detail (info->details, "Writer pid",
+              pid > 0 ? g_strdup_printf ("%d (%s)", pid, abandoned ? "dead" : "alive")
+                      : g_strdup ("unknown"));
+  add_detail (info->details, SHMIPC_DETAIL_STALE, g_strdup (abandoned ? "yes" : "no"));
+  info->stale = abandoned;
+}
+
+static void
 detect_formats (GArray *entries)
 {
   g_autofree guint8 *head = g_malloc (SHMIPC_PROBE_BYTES);
@@ -582,10 +586,19 @@ detect_formats (GArray *entries)
 
   for (i = 0; i < entries->len; i++)
     {
-      ShmipcObjectInfo *info = g_array_index (entries, Entry, i).info;
-      gssize n = read_head (info, head);
+      Entry *entry = &g_array_index (entries, Entry, i);
+      ShmipcObjectInfo *info = entry->info;
+      gssize n;
       const ShmipcFormatProbe *probe;
 
+      /* A message still being written, or abandoned by its writer: its
+       * bytes mean nothing yet. */
+      if (info->mode == 0)
+        {
+          describe_unpublished (info, &entry->stat);
+          continue;
+        }
+      n = read_head (info, head);
       if (n < 0)
         {
           info->format = g_strdup ("unknown");
@@ -778,352 +791,4 @@ shmipc_object_info_lookup_key (gint32    key,
   if (!collect_sysv (entries, TRUE, key, owners, error))
     return NULL;
   return take_single (entries, what, error);
-}
-
-/* ----------------------------------------------------------------------
- * Text and JSON
- * ---------------------------------------------------------------------- */
-
-static gchar *
-format_time (gint64       seconds,
-             const gchar *format)
-{
-  g_autoptr(GDateTime) dt = NULL;
-
-  if (seconds <= 0)
-    return g_strdup ("-");
-  dt = g_date_time_new_from_unix_local (seconds);
-  if (dt == NULL)
-    return g_strdup ("-");
-  return g_date_time_format (dt, format);
-}
-
-static gchar *
-name_or_key (const ShmipcObjectInfo *info)
-{
-  if (info->backend == SHMIPC_BACKEND_POSIX)
-    return g_strdup (info->name);
-  return g_strdup_printf ("0x%08x", (guint32) info->key);
-}
-
-/* The FORMAT column: the format, with " (stale)" for a stale object. */
-static gchar *
-format_cell (const ShmipcObjectInfo *info)
-{
-  const gchar *format = info->format != NULL ? info->format : "unknown";
-
-  if (info->stale)
-    return g_strconcat (format, " (stale)", NULL);
-  return g_strdup (format);
-}
-
-static gchar *
-pids_to_string (const ShmipcObjectInfo *info)
-{
-  GString *text = g_string_new (NULL);
-  guint i;
-
-  for (i = 0; i < info->pids->len; i++)
-    g_string_append_printf (text, "%s%d", i > 0 ? " " : "",
-                            g_array_index (info->pids, gint32, i));
-  return g_string_free (text, FALSE);
-}
-
-/**
- * shmipc_object_info_format:
- * @info: a #ShmipcObjectInfo
- * @out: the string to append to
- *
- * Appends a description of @info as "Label: value" lines (what
- * shmdump --info prints); for a channel, the decoded header follows the
- * "Format" line, with the labels shmipc_object_info_to_json() gives
- * under "details".
- */
-void
-shmipc_object_info_format (const ShmipcObjectInfo *info,
-                           GString                *out)
-{
-  g_autofree gchar *atime = NULL;
-  g_autofree gchar *mtime = NULL;
-  g_autofree gchar *ctime = NULL;
-  g_autofree gchar *pids = NULL;
-  const gchar *time_format = "%Y-%m-%d %H:%M:%S %z";
-  gboolean sysv;
-  guint i;
-
-  g_return_if_fail (info != NULL);
-  g_return_if_fail (out != NULL);
-
-  sysv = info->backend == SHMIPC_BACKEND_SYSV;
-  atime = format_time (info->atime, time_format);
-  mtime = format_time (info->mtime, time_format);
-  ctime = format_time (info->ctime, time_format);
-  pids = pids_to_string (info);
-
-  g_string_append_printf (out, "Backend: %s\n", shmipc_backend_to_string (info->backend));
-  if (sysv)
-    {
-      g_string_append_printf (out, "Key: 0x%08x\n", (guint32) info->key);
-      g_string_append_printf (out, "Id: %d\n", info->id);
-    }
-  else
-    g_string_append_printf (out, "Name: %s\n", info->name);
-  g_string_append_printf (out, "Size: %" G_GUINT64_FORMAT "\n", info->size);
-  g_string_append_printf (out, "Mode: %04o\n", info->mode);
-  g_string_append_printf (out, "Owner: %s (uid %u, gid %u)\n", info->owner, info->uid, info->gid);
-  g_string_append_printf (out, "%s: %s\n", sysv ? "Attached" : "Accessed", atime);
-  g_string_append_printf (out, "Modified: %s\n", mtime);
-  g_string_append_printf (out, "Changed: %s\n", ctime);
-  g_string_append_printf (out, "Attached processes: %" G_GUINT64_FORMAT "\n", info->nattch);
-  g_string_append_printf (out, "Pids: %s\n", info->pids->len > 0 ? pids : "-");
-  if (sysv)
-    {
-      g_string_append_printf (out, "Creator pid: %d\n", info->cpid);
-      g_string_append_printf (out, "Last attach/detach pid: %d\n", info->lpid);
-    }
-  g_string_append_printf (out, "Format: %s\n", info->format != NULL ? info->format : "unknown");
-  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
-    g_string_append_printf (out, "%s: %s\n", (const gchar *) info->details->pdata[i],
-                            (const gchar *) info->details->pdata[i + 1]);
-}
-
-/**
- * shmipc_object_info_list_format:
- * @objects: (element-type ShmipcObjectInfo): objects, as from
- *   shmipc_list_objects()
- * @out: the string to append to
- *
- * Appends a table of @objects with a header line, one object a line,
- * columns aligned (what shmdump --list prints): TYPE, NAME/KEY, ID, SIZE,
- * MODE, OWNER, ATTACHED, FORMAT, MODIFIED. FORMAT reads "channel
- * (stale)" for a stale channel: no process runs its producer or its
- * consumer, and it holds no finished stream waiting to be read (its state
- * is not end-of-stream with unread bytes, or with nothing ever written).
- */
-void
-shmipc_object_info_list_format (GPtrArray *objects,
-                                GString   *out)
-{
-  enum { TYPE, NAME, ID, SIZE, MODE, OWNER, ATTACHED, FORMAT, MODIFIED, N_COLUMNS };
-  static const gchar *const headers[N_COLUMNS] = {
-    "TYPE", "NAME/KEY", "ID", "SIZE", "MODE", "OWNER", "ATTACHED", "FORMAT", "MODIFIED"
-  };
-  /* Numbers are right-aligned, text left-aligned. */
-  static const gboolean right[N_COLUMNS] = { FALSE, FALSE, TRUE, TRUE, FALSE, FALSE, TRUE, FALSE, FALSE };
-  g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
-  gsize widths[N_COLUMNS];
-  guint rows = objects->len + 1;
-  guint r, c;
-
-  g_return_if_fail (objects != NULL);
-  g_return_if_fail (out != NULL);
-
-  for (c = 0; c < N_COLUMNS; c++)
-    g_ptr_array_add (cells, g_strdup (headers[c]));
-  for (r = 0; r < objects->len; r++)
-    {
-      const ShmipcObjectInfo *info = objects->pdata[r];
-
-      g_ptr_array_add (cells, g_strdup (shmipc_backend_to_string (info->backend)));
-      g_ptr_array_add (cells, name_or_key (info));
-      g_ptr_array_add (cells, info->id >= 0 ? g_strdup_printf ("%d", info->id) : g_strdup ("-"));
-      g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->size));
-      g_ptr_array_add (cells, g_strdup_printf ("%04o", info->mode));
-      g_ptr_array_add (cells, g_strdup (info->owner));
-      g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->nattch));
-      g_ptr_array_add (cells, format_cell (info));
-      g_ptr_array_add (cells, format_time (info->mtime, "%Y-%m-%d %H:%M"));
-    }
-
-  for (c = 0; c < N_COLUMNS; c++)
-    {
-      widths[c] = 0;
-      for (r = 0; r < rows; r++)
-        widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (cells->pdata[r * N_COLUMNS + c], -1));
-    }
-  for (r = 0; r < rows; r++)
-    {
-      for (c = 0; c < N_COLUMNS; c++)
-        {
-          const gchar *cell = cells->pdata[r * N_COLUMNS + c];
-          gsize pad = widths[c] - (gsize) g_utf8_strlen (cell, -1);
-
-          if (c > 0)
-            g_string_append_c (out, ' ');
-          if (right[c])
-            g_string_append_printf (out, "%*s%s", (int) pad, "", cell);
-          else if (c + 1 < N_COLUMNS)
-            g_string_append_printf (out, "%s%*s", cell, (int) pad, "");
-          else
-            g_string_append (out, cell);
-        }
-      g_string_append_c (out, '\n');
-    }
-}
-
-static void
-add_time (JsonBuilder *builder,
-          const gchar *member,
-          gint64       seconds)
-{
-  json_builder_set_member_name (builder, member);
-  if (seconds > 0)
-    json_builder_add_int_value (builder, seconds);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-build_object (JsonBuilder            *builder,
-              const ShmipcObjectInfo *info)
-{
-  g_autofree gchar *mode = g_strdup_printf ("%04o", info->mode);
-  gboolean sysv = info->backend == SHMIPC_BACKEND_SYSV;
-  guint i;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, shmipc_backend_to_string (info->backend));
-  json_builder_set_member_name (builder, "name");
-  if (sysv)
-    json_builder_add_null_value (builder);
-  else
-    {
-      /* JSON strings are UTF-8; object names are any bytes. */
-      g_autofree gchar *name = g_utf8_make_valid (info->name, -1);
-
-      json_builder_add_string_value (builder, name);
-    }
-  json_builder_set_member_name (builder, "key");
-  if (sysv)
-    {
-      g_autofree gchar *key = g_strdup_printf ("0x%08x", (guint32) info->key);
-
-      json_builder_add_string_value (builder, key);
-    }
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "id");
-  if (sysv)
-    json_builder_add_int_value (builder, info->id);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "size");
-  json_builder_add_int_value (builder, (gint64) info->size);
-  json_builder_set_member_name (builder, "mode");
-  json_builder_add_string_value (builder, mode);
-  json_builder_set_member_name (builder, "owner");
-  json_builder_add_string_value (builder, info->owner);
-  json_builder_set_member_name (builder, "uid");
-  json_builder_add_int_value (builder, info->uid);
-  json_builder_set_member_name (builder, "gid");
-  json_builder_add_int_value (builder, info->gid);
-  json_builder_set_member_name (builder, "attached");
-  json_builder_add_int_value (builder, (gint64) info->nattch);
-  json_builder_set_member_name (builder, "pids");
-  json_builder_begin_array (builder);
-  for (i = 0; i < info->pids->len; i++)
-    json_builder_add_int_value (builder, g_array_index (info->pids, gint32, i));
-  json_builder_end_array (builder);
-  if (sysv)
-    {
-      json_builder_set_member_name (builder, "cpid");
-      json_builder_add_int_value (builder, info->cpid);
-      json_builder_set_member_name (builder, "lpid");
-      json_builder_add_int_value (builder, info->lpid);
-    }
-  json_builder_set_member_name (builder, "format");
-  json_builder_add_string_value (builder, info->format != NULL ? info->format : "unknown");
-  add_time (builder, "atime", info->atime);
-  add_time (builder, "mtime", info->mtime);
-  add_time (builder, "ctime", info->ctime);
-  if (detail_value (info, SHMIPC_DETAIL_STALE) != NULL)
-    {
-      json_builder_set_member_name (builder, "stale");
-      json_builder_add_boolean_value (builder, info->stale);
-    }
-  if (info->details != NULL)
-    {
-      json_builder_set_member_name (builder, "details");
-      json_builder_begin_object (builder);
-      for (i = 0; i + 1 < info->details->len; i += 2)
-        {
-          json_builder_set_member_name (builder, info->details->pdata[i]);
-          json_builder_add_string_value (builder, info->details->pdata[i + 1]);
-        }
-      json_builder_end_object (builder);
-    }
-  json_builder_end_object (builder);
-}
-
-static gchar *
-builder_to_string (JsonBuilder *builder,
-                   gboolean     pretty)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, pretty);
-  return json_generator_to_data (generator, NULL);
-}
-
-/**
- * shmipc_object_info_to_json:
- * @info: a #ShmipcObjectInfo
- * @pretty: %TRUE for indented output
- *
- * Returns @info as a JSON object with the members "type" ("posix" or
- * "sysv"), "name" (or null), "key" ("0xKKKKKKKK", or null), "id" (or
- * null), "size", "mode" (octal string), "owner", "uid", "gid",
- * "attached", "pids" (array), "cpid" and "lpid" (SysV only), "format",
- * "atime", "mtime", "ctime" (seconds since the epoch, or null) and, for
- * formats with a header, "details" (an object of strings). A channel
- * also has "stale" (a boolean: %TRUE when neither its producer nor its
- * consumer runs and no finished stream waits in it to be read, see
- * shmipc_object_info_list_format()) and the details "Channel version", "Capacity", "Fill",
- * "Read position", "Write position" (bytes, in decimal), "State" (as
- * shmipc_channel_state_to_string()), "Producer pid" and "Consumer pid"
- * ("PID (alive)", "PID (dead)" or "none") and "Stale" ("yes" or "no"); a
- * channel whose header cannot be decoded has only "Header", saying why.
- *
- * Returns: (transfer full): the JSON text; free with g_free().
- */
-gchar *
-shmipc_object_info_to_json (const ShmipcObjectInfo *info,
-                            gboolean                pretty)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  g_return_val_if_fail (info != NULL, NULL);
-
-  build_object (builder, info);
-  return builder_to_string (builder, pretty);
-}
-
-/**
- * shmipc_object_info_list_to_json:
- * @objects: (element-type ShmipcObjectInfo): objects, as from
- *   shmipc_list_objects()
- * @pretty: %TRUE for indented output
- *
- * Returns @objects as a JSON array of the objects
- * shmipc_object_info_to_json() describes.
- *
- * Returns: (transfer full): the JSON text; free with g_free().
- */
-gchar *
-shmipc_object_info_list_to_json (GPtrArray *objects,
-                                 gboolean   pretty)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  guint i;
-
-  g_return_val_if_fail (objects != NULL, NULL);
-
-  json_builder_begin_array (builder);
-  for (i = 0; i < objects->len; i++)
-    build_object (builder, objects->pdata[i]);
-  json_builder_end_array (builder);
-  return builder_to_string (builder, pretty);
 }

@@ -90,19 +90,6 @@ ShmipcObjectInfo *shmipc_object_info_copy         (const ShmipcObjectInfo   *inf
 SHMIPC_PUBLIC
 void              shmipc_object_info_free         (ShmipcObjectInfo         *info);
 
-SHMIPC_PUBLIC
-void              shmipc_object_info_format       (const ShmipcObjectInfo   *info,
-                                                   GString                  *out);
-SHMIPC_PUBLIC
-void              shmipc_object_info_list_format  (GPtrArray                *objects,
-                                                   GString                  *out);
-SHMIPC_PUBLIC
-gchar            *shmipc_object_info_to_json      (const ShmipcObjectInfo   *info,
-                                                   gboolean                  pretty);
-SHMIPC_PUBLIC
-gchar            *shmipc_object_info_list_to_json (GPtrArray                *objects,
-                                                   gboolean                  pretty);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShmipcObjectInfo, shmipc_object_info_free)
 
 G_END_DECLS

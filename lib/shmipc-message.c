@@ -8,24 +8,35 @@
  * A message object holds raw bytes (the classroom layout: the message at
  * offset 0, nothing else), so there is no room for a header that could say
  * "complete". Publication is therefore carried by the object's metadata:
+ * a new object is created with mode 0000 and gets its final mode only
+ * when the message is in place (shmipc_message_write() calls
+ * shmipc_segment_set_mode()). An object of mode 0000 is unpublished.
  *
- *  - POSIX: the writer creates a new object with mode 0000, fills it, and
- *    only then gives it its final mode (shmipc_message_write() calls
- *    shmipc_segment_set_mode()). A waiting reader treats a missing object,
- *    or one of mode 0000, as not yet published. Rewriting an existing
- *    object is covered by an advisory lock: the writer holds flock(LOCK_EX)
- *    on the object while it writes, a reader holds flock(LOCK_SH) while it
- *    copies the bytes out.
- *  - SysV: an unprivileged process cannot attach a segment of mode 0000,
- *    so the mode cannot mark it; instead a segment counts as published
- *    once some process has detached from it (shm_dtime != 0). The writer
- *    attaches when it creates the segment and detaches when it is done
- *    (shmipc_segment_free()); a waiting reader therefore looks at the
- *    segment's metadata by name and attaches only once it is published.
- *    A program that attaches and detaches during the write (not a
- *    shmipc reader) publishes it early. SysV has no lock to take, so
+ *  - POSIX: the writer creates the object and takes an exclusive flock()
+ *    on it at once (_SHMIPC_OPEN_HOLD_LOCK), and keeps it until it has
+ *    published the object. Rewriting an existing object holds the same
+ *    lock while it writes; a reader holds flock(LOCK_SH) while it copies
+ *    the bytes out.
+ *  - SysV: the creator attaches the new segment (it needs its read and
+ *    write bits for that) and then sets mode 0000; it stays attached until
+ *    it is done. A waiting reader also requires that some process has
+ *    detached from the segment (shm_dtime != 0), which covers the instant
+ *    between shmget() and the mode change. SysV has no lock to take, so
  *    rewriting an existing SysV segment while a reader copies it can show
  *    a mix of old and new bytes; new segments are always published whole.
+ *
+ * Whoever finds an object of mode 0000 can tell whether its writer is
+ * still at work (_shmipc_message_state()): a POSIX writer holds its
+ * flock(), which /proc/locks shows with its pid; a SysV writer is the
+ * segment's creator (shm_cpid) and stays attached. A writer that died
+ * leaves an object of mode 0000 that nobody holds: abandoned, never to be
+ * published. Readers refuse it unless forced (SHMIPC_MESSAGE_FORCE); a
+ * new writer that rewrites it publishes it.
+ *
+ * One instant is left: a POSIX object exists, empty and unlocked, between
+ * the writer's shm_open() and its flock(). An empty object of mode 0000
+ * that nobody holds counts as being written for its first
+ * ABANDONED_AFTER_S seconds.
  *
  * The writer stores the message at offset 0 and zeroes the rest of the
  * object, so that the object holds exactly the message: a shorter message
@@ -33,8 +44,11 @@
  * first NUL (or at the end of an object the message fills completely).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shmipc-backend-private.h"
@@ -42,6 +56,10 @@
 
 /* How long a waiting reader sleeps between two looks at the object. */
 #define POLL_INTERVAL_US (10 * 1000)
+
+/* How long an empty, unlocked POSIX object of mode 0000 may be a writer's
+ * that has not taken its lock yet (see the top of this file). */
+#define ABANDONED_AFTER_S 2
 
 /**
  * shmipc_message_default_name:
@@ -71,8 +89,8 @@ open_one (const gchar      *name,
           GError          **error)
 {
   if (key != 0)
-    return shmipc_segment_open_key (key, flags, size, mode, error);
-  return shmipc_segment_open (name, flags, size, mode, backend, error);
+    return _shmipc_segment_open_key (key, flags, size, mode, error);
+  return _shmipc_segment_open (name, flags, size, mode, backend, error);
 }
 
 /* The name used in messages before a segment exists. */
@@ -85,23 +103,87 @@ describe (const gchar *name,
   return shmipc_name_normalize (name, NULL);
 }
 
-/* The mode a new object is created with until it is published: 0000 for
- * POSIX (see the comment at the top), the final mode for SysV. Follows
- * shmipc_segment_open()'s choice of backend: SHMIPC_BACKEND, then POSIX
- * where the system offers it. */
-static guint
-unpublished_mode (gint32         key,
-                  ShmipcBackend  backend,
-                  guint          final_mode)
+/* The pid holding an exclusive flock() on the file @device:@inode, as
+ * /proc/locks shows it ("1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0
+ * EOF"; lines with "->" are processes waiting for a lock). 0 when none
+ * does, -1 when /proc/locks cannot be read. */
+static gint32
+flock_writer (guint64 device,
+              guint64 inode)
 {
-  if (key != 0)
-    return final_mode;
-  if (backend == SHMIPC_BACKEND_AUTO)
-    backend = shmipc_backend_default ();
-  if (backend == SHMIPC_BACKEND_AUTO)
-    backend = shmipc_backend_is_available (SHMIPC_BACKEND_POSIX) ?
-              SHMIPC_BACKEND_POSIX : SHMIPC_BACKEND_SYSV;
-  return backend == SHMIPC_BACKEND_POSIX ? 0 : final_mode;
+  g_autofree gchar *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint i;
+
+  if (!g_file_get_contents ("/proc/locks", &contents, NULL, NULL))
+    return -1;
+  lines = g_strsplit (contents, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      char kind[16], access[16];
+      unsigned int major_no, minor_no;
+      guint64 ino;
+      gint32 pid;
+
+      if (sscanf (lines[i], "%*d: %15s %*s %15s %d %x:%x:%" G_GUINT64_FORMAT,
+                  kind, access, &pid, &major_no, &minor_no, &ino) != 6)
+        continue;
+      if (strcmp (kind, "FLOCK") == 0 && strcmp (access, "WRITE") == 0 &&
+          ino == inode && major_no == major ((dev_t) device) &&
+          minor_no == minor ((dev_t) device))
+        return pid;
+    }
+  return 0;
+}
+
+ShmipcMessageState
+_shmipc_message_state (const ShmipcStat *st,
+                       gint32           *writer_pid)
+{
+  gint32 pid;
+
+  *writer_pid = 0;
+  if (st->mode != 0)
+    return _SHMIPC_MESSAGE_PUBLISHED;
+
+  if (st->backend == SHMIPC_BACKEND_SYSV)
+    {
+      /* The creator stays attached until it publishes. */
+      *writer_pid = st->cpid;
+      if (st->nattch > 0 && _shmipc_process_alive (st->cpid))
+        return _SHMIPC_MESSAGE_WRITING;
+      return _SHMIPC_MESSAGE_ABANDONED;
+    }
+
+  pid = flock_writer (st->device, st->inode);
+  if (pid > 0)
+    {
+      *writer_pid = pid;
+      return _SHMIPC_MESSAGE_WRITING;
+    }
+  /* Cannot tell: do not call it abandoned. */
+  if (pid < 0)
+    return _SHMIPC_MESSAGE_WRITING;
+  if (st->size == 0 && (gint64) time (NULL) - st->ctime < ABANDONED_AFTER_S)
+    return _SHMIPC_MESSAGE_WRITING;
+  return _SHMIPC_MESSAGE_ABANDONED;
+}
+
+/* Why the object of metadata @st (mode 0000) is not published: "its
+ * writer (process 12) died before finishing it", "process 12 is still
+ * writing it". Sets *@abandoned. */
+static gchar *
+unpublished_reason (const ShmipcStat *st,
+                    gboolean         *abandoned)
+{
+  gint32 pid;
+
+  *abandoned = _shmipc_message_state (st, &pid) == _SHMIPC_MESSAGE_ABANDONED;
+  if (*abandoned)
+    return pid > 0 ? g_strdup_printf ("its writer (process %d) died before finishing it", pid)
+                   : g_strdup ("its writer died before finishing it");
+  return pid > 0 ? g_strdup_printf ("process %d is still writing it", pid)
+                 : g_strdup ("its writer is still writing it");
 }
 
 static void
@@ -194,7 +276,6 @@ shmipc_message_open_writer (const gchar         *name,
 {
   g_autofree gchar *what = NULL;
   g_autoptr(ShmipcSegment) segment = NULL;
-  guint create_mode = unpublished_mode (key, backend, mode);
   ShmipcOpenFlags open_flags = SHMIPC_OPEN_NONE;
   GError *local_error = NULL;
 
@@ -221,7 +302,7 @@ shmipc_message_open_writer (const gchar         *name,
    * vanishes between their create and open calls), unless the data could
    * not fit a new one: then only an existing, larger object will do. */
   if (data_len <= size)
-    open_flags = SHMIPC_OPEN_CREATE |
+    open_flags = SHMIPC_OPEN_CREATE | _SHMIPC_OPEN_HOLD_LOCK |
                  ((flags & SHMIPC_MESSAGE_EXCLUSIVE) ? SHMIPC_OPEN_EXCLUSIVE : 0);
   else if (flags & SHMIPC_MESSAGE_EXCLUSIVE)
     {
@@ -229,7 +310,8 @@ shmipc_message_open_writer (const gchar         *name,
       return NULL;
     }
 
-  segment = open_one (name, key, backend, open_flags, size, create_mode, &local_error);
+  /* Mode 0000 until published (see the top of this file). */
+  segment = open_one (name, key, backend, open_flags, size, 0, &local_error);
   if (segment == NULL)
     {
       if (open_flags == SHMIPC_OPEN_NONE &&
@@ -308,9 +390,11 @@ fill (ShmipcSegment  *segment,
  * is refused, never truncated. POSIX objects are written under an
  * exclusive advisory lock (flock()), which shmipc_message_read() respects.
  *
- * When opening @segment created the object, the object is then published
- * by giving it @mode (POSIX); a SysV segment is published when @segment
- * is freed (its first detach), see shmipc_message_is_published().
+ * When opening @segment created the object, or the object was never
+ * published (its writer died, and it still has mode 0000), the object is
+ * then published by giving it @mode; a new SysV segment also needs its
+ * writer to detach (shmipc_segment_free()), see
+ * shmipc_message_is_published().
  *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_TOO_LARGE when
  * @len exceeds the object's size, or the error of a failed system call.
@@ -322,6 +406,7 @@ shmipc_message_write (ShmipcSegment  *segment,
                       guint           mode,
                       GError        **error)
 {
+  ShmipcStat st;
   gsize size;
   guint8 *dest;
   gboolean ok = FALSE;
@@ -345,6 +430,7 @@ shmipc_message_write (ShmipcSegment  *segment,
 
   if (!_shmipc_segment_check (segment, error))
     return FALSE;
+  /* A writer that created the object holds this lock already. */
   if (!_shmipc_segment_lock (segment, LOCK_EX, error))
     return FALSE;
   if (!fill (segment, dest, size, data, len, error))
@@ -356,7 +442,11 @@ shmipc_message_write (ShmipcSegment  *segment,
   /* The bytes must be in place before the mode change announces them. */
   __atomic_thread_fence (__ATOMIC_SEQ_CST);
 #endif
-  if (segment->created && !shmipc_segment_set_mode (segment, mode, error))
+  /* Publish what we created, and an object whose writer died before
+   * publishing it (it holds our message now). */
+  if (!segment->created && !shmipc_segment_stat (segment, &st, error))
+    goto out;
+  if ((segment->created || st.mode == 0) && !shmipc_segment_set_mode (segment, mode, error))
     goto out;
   ok = TRUE;
 
@@ -371,11 +461,10 @@ out:
  * @stat_buf: the metadata of a message object
  *
  * Tells whether a message object is complete, so that a reader waiting
- * for it may read it: a POSIX object is published once it has a mode
- * other than 0000 (a writer creates it with 0000 and sets the final mode
- * when the message is in place); a SysV segment once it has a mode other
- * than 0000 and some process has detached from it (its writer does when
- * it is done; unprivileged writers cannot attach a segment of mode 0000).
+ * for it may read it: it has a mode other than 0000 (a writer creates it
+ * with 0000 and sets the final mode when the message is in place) and,
+ * for a SysV segment, some process has detached from it (its writer does
+ * when it is done).
  *
  * Returns: %TRUE when the object is published.
  */
@@ -391,26 +480,102 @@ shmipc_message_is_published (const ShmipcStat *stat_buf)
   return TRUE;
 }
 
+/* Looks at the object by name (a missing one is not an error: *found is
+ * FALSE) without attaching it: attaching and detaching a SysV segment
+ * ourselves would set its shm_dtime, which is part of what marks it
+ * published. */
+static gboolean
+stat_by_name (const gchar    *name,
+              ShmipcBackend   backend,
+              ShmipcStat     *st,
+              gboolean       *found,
+              GError        **error)
+{
+  GError *local_error = NULL;
+
+  *found = shmipc_stat (name, backend, st, &local_error);
+  if (*found || g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
+    {
+      g_clear_error (&local_error);
+      return TRUE;
+    }
+  g_propagate_error (error, local_error);
+  return FALSE;
+}
+
+/* Opens the named object, published or (with @force) as it is, and
+ * checks what was opened: the name may have been removed and created anew
+ * in between. NULL with no error when it is not (or no longer) there or
+ * not published. */
+static ShmipcSegment *
+open_published (const gchar    *name,
+                ShmipcBackend   backend,
+                gboolean        force,
+                gboolean        wait,
+                ShmipcStat     *st,
+                GError        **error)
+{
+  g_autoptr(ShmipcSegment) segment = NULL;
+  GError *local_error = NULL;
+
+  segment = open_one (name, 0, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, &local_error);
+  if (segment == NULL)
+    {
+      if (g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
+        {
+          g_clear_error (&local_error);
+          return NULL;
+        }
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  if (!shmipc_segment_stat (segment, st, error))
+    return NULL;
+  if (force)
+    {
+      /* Read as it is: its writer's lock must not hold the reader. */
+      segment->unpublished = st->mode == 0;
+      return g_steal_pointer (&segment);
+    }
+  if (wait ? shmipc_message_is_published (st) : st->mode != 0)
+    return g_steal_pointer (&segment);
+  return NULL;
+}
+
 /**
  * shmipc_message_open_reader:
  * @name: the object's name (ignored when @key is not 0)
  * @key: a SysV key to address a segment made by another program, or 0
  * @backend: the backend, as for shmipc_segment_open() (ignored with @key)
- * @flags: %SHMIPC_MESSAGE_WAIT or %SHMIPC_MESSAGE_NONE
+ * @flags: %SHMIPC_MESSAGE_WAIT, %SHMIPC_MESSAGE_FORCE, or
+ *   %SHMIPC_MESSAGE_NONE
  * @timeout_ms: with %SHMIPC_MESSAGE_WAIT, how long to wait in
  *   milliseconds; negative to wait without limit
  * @error: return location for a #GError, or %NULL
  *
- * Opens a message object read-only. Without %SHMIPC_MESSAGE_WAIT this is
- * one attempt, whatever the object's state. With it, a missing object or
- * one not yet published (see shmipc_message_is_published()) is looked at
- * again every 10 ms until it is published or @timeout_ms have passed, so
- * that a reader started before its writer never sees half a message. A
- * segment addressed by @key is only waited for until it exists.
+ * Opens a message object read-only. A named object that was never
+ * published (mode 0000: its writer is still writing it, or died before
+ * finishing it) is refused with %SHMIPC_ERROR_UNPUBLISHED, whose message
+ * says which, and names the writer's process where it is known.
+ *
+ * With %SHMIPC_MESSAGE_WAIT, a missing object or one not yet published
+ * (see shmipc_message_is_published()) is looked at again every 10 ms
+ * until it is published or @timeout_ms have passed, so that a reader
+ * started before its writer never sees half a message. With
+ * %SHMIPC_MESSAGE_FORCE (and without %SHMIPC_MESSAGE_WAIT) an unpublished
+ * object is opened as it is, and shmipc_message_read() copies it without
+ * waiting for its writer's lock. A segment addressed by @key, usually
+ * made by another program that knows nothing of publishing, is only
+ * waited for until it exists.
+ *
+ * Something other than a shared-memory object under the name (a FIFO, a
+ * directory...) is refused at once with %SHMIPC_ERROR_NOT_OBJECT, waiting
+ * or not.
  *
  * Returns: (transfer full): the segment, or %NULL on error:
- * %SHMIPC_ERROR_TIMED_OUT when the wait ran out, or the errors of
- * shmipc_segment_open().
+ * %SHMIPC_ERROR_UNPUBLISHED, %SHMIPC_ERROR_TIMED_OUT when the wait ran
+ * out (its message says why the object was not published, where it
+ * exists), or the errors of shmipc_segment_open().
  */
 ShmipcSegment *
 shmipc_message_open_reader (const gchar         *name,
@@ -420,62 +585,69 @@ shmipc_message_open_reader (const gchar         *name,
                             gint64               timeout_ms,
                             GError             **error)
 {
+  gboolean wait = (flags & SHMIPC_MESSAGE_WAIT) != 0;
+  gboolean force = !wait && (flags & SHMIPC_MESSAGE_FORCE) != 0;
+  g_autofree gchar *what = NULL;
   gint64 deadline = -1;
 
   g_return_val_if_fail (name != NULL || key != 0, NULL);
 
-  if (!(flags & SHMIPC_MESSAGE_WAIT))
-    return open_one (name, key, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, error);
-
-  if (key == 0 && !shmipc_name_validate (name, error))
+  if (key != 0)
+    {
+      if (!wait)
+        return open_one (NULL, key, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, error);
+    }
+  else if (!shmipc_name_validate (name, error))
     return NULL;
+  what = describe (name, key);
   if (timeout_ms >= 0)
     deadline = g_get_monotonic_time () + timeout_ms * 1000;
 
   for (;;)
     {
-      g_autoptr(ShmipcSegment) segment = NULL;
+      ShmipcSegment *segment = NULL;
       GError *local_error = NULL;
+      ShmipcStat st;
+      gboolean found = FALSE;
       gint64 now;
 
       if (key == 0)
         {
-          ShmipcStat st;
-
-          /* Look by name first: attaching and detaching a SysV segment
-           * ourselves would set its shm_dtime, which is what marks it
-           * published. */
-          if (!shmipc_stat (name, backend, &st, &local_error))
+          if (!stat_by_name (name, backend, &st, &found, error))
+            return NULL;
+          if (found && (force || (wait ? shmipc_message_is_published (&st) : st.mode != 0)))
             {
-              if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
+              segment = open_published (name, backend, force, wait, &st, &local_error);
+              if (segment != NULL)
+                return segment;
+              if (local_error != NULL)
                 {
                   g_propagate_error (error, local_error);
                   return NULL;
                 }
-              g_clear_error (&local_error);
+              /* Replaced by another object meanwhile: look again. */
             }
-          else if (shmipc_message_is_published (&st))
+          else if (!wait)
             {
-              segment = open_one (name, 0, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, &local_error);
-              /* Check again what we opened: the name may have been
-               * removed and created anew in between. */
-              if (segment != NULL && !shmipc_segment_stat (segment, &st, error))
-                return NULL;
-              if (segment != NULL && shmipc_message_is_published (&st))
-                return g_steal_pointer (&segment);
+              g_autofree gchar *reason = NULL;
+              gboolean abandoned;
+
+              /* Missing: the system's words, as opening gives them. */
+              if (!found)
+                return open_one (name, 0, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, error);
+              reason = unpublished_reason (&st, &abandoned);
+              g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNPUBLISHED,
+                           abandoned ? "\"%s\" was never published: %s"
+                                     : "\"%s\" is not published yet: %s",
+                           what, reason);
+              return NULL;
             }
         }
       else
         {
-          /* A segment addressed by key was usually made by another
-           * program that knows nothing of publishing: wait only for it
-           * to exist. */
           segment = open_one (NULL, key, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, &local_error);
           if (segment != NULL)
-            return g_steal_pointer (&segment);
-        }
-      if (local_error != NULL)
-        {
+            return segment;
           if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND))
             {
               g_propagate_error (error, local_error);
@@ -487,11 +659,15 @@ shmipc_message_open_reader (const gchar         *name,
       now = g_get_monotonic_time ();
       if (deadline >= 0 && now >= deadline)
         {
-          g_autofree gchar *what = describe (name, key);
+          g_autofree gchar *reason = NULL;
+          gboolean abandoned;
 
+          if (found && st.mode == 0)
+            reason = unpublished_reason (&st, &abandoned);
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT,
-                       "Timed out after %g s waiting for \"%s\" to be published",
-                       (double) timeout_ms / 1000.0, what);
+                       "Timed out after %g s waiting for \"%s\" to be published%s%s",
+                       (double) timeout_ms / 1000.0, what,
+                       reason != NULL ? ": " : "", reason != NULL ? reason : "");
           return NULL;
         }
       g_usleep (deadline >= 0 ? MIN (POLL_INTERVAL_US, deadline - now) : POLL_INTERVAL_US);
@@ -505,7 +681,8 @@ shmipc_message_open_reader (const gchar         *name,
  *
  * Copies all the bytes of the object out, under a shared advisory lock
  * (flock()) for POSIX objects, so that a writer using
- * shmipc_message_write() is never seen half way. The copy is made with
+ * shmipc_message_write() is never seen half way; an unpublished object
+ * opened with %SHMIPC_MESSAGE_FORCE is copied as it is, without the lock. The copy is made with
  * shmipc_segment_copy_out(): an object another process truncates while
  * it is mapped gives an error, not SIGBUS.
  *
@@ -518,6 +695,7 @@ shmipc_message_read (ShmipcSegment  *segment,
 {
   gsize size;
   guint8 *buffer;
+  gboolean locked;
   gboolean ok;
 
   g_return_val_if_fail (segment != NULL, NULL);
@@ -525,11 +703,12 @@ shmipc_message_read (ShmipcSegment  *segment,
   if (!_shmipc_segment_check (segment, error))
     return NULL;
   size = shmipc_segment_get_size (segment);
-  if (!_shmipc_segment_lock (segment, LOCK_SH, error))
+  locked = !segment->unpublished;
+  if (locked && !_shmipc_segment_lock (segment, LOCK_SH, error))
     return NULL;
   buffer = g_malloc (size);
   ok = shmipc_segment_copy_out (segment, 0, buffer, size, error);
-  if (!_shmipc_segment_lock (segment, LOCK_UN, ok ? error : NULL))
+  if (locked && !_shmipc_segment_lock (segment, LOCK_UN, ok ? error : NULL))
     ok = FALSE;
   if (!ok)
     {

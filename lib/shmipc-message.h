@@ -47,7 +47,8 @@ G_BEGIN_DECLS
  * @SHMIPC_MESSAGE_RESIZE: shmipc_message_open_writer() grows an existing
  *   object smaller than the size asked for (objects are never shrunk)
  * @SHMIPC_MESSAGE_FORCE: shmipc_message_open_writer() writes into an
- *   existing object owned by another user
+ *   existing object owned by another user; shmipc_message_open_reader()
+ *   opens an unpublished object as it is (since 0.2)
  * @SHMIPC_MESSAGE_WAIT: shmipc_message_open_reader() waits until the object
  *   exists and is published
  *

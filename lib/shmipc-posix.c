@@ -14,9 +14,94 @@
 
 #include "shmipc-backend-private.h"
 
-/* Where Linux keeps POSIX shared-memory objects (glibc's shm_open() opens
- * files in this tmpfs). */
-#define SHMIPC_POSIX_SHM_DIR "/dev/shm"
+/* Flags added to every shm_open(): /dev/shm is world-writable, so the
+ * name may hold a FIFO (whose open would block until a writer comes), a
+ * terminal (which would become our controlling terminal) or a device.
+ * glibc adds O_NOFOLLOW and O_CLOEXEC itself: a symbolic link is never
+ * followed. O_NONBLOCK changes nothing for a regular file. */
+#define OPEN_SAFE_FLAGS (O_NONBLOCK | O_NOCTTY)
+
+const char *
+_shmipc_node_kind (guint32 st_mode)
+{
+  switch (st_mode & S_IFMT)
+    {
+    case S_IFREG:
+      return "a regular file";
+    case S_IFIFO:
+      return "a FIFO";
+    case S_IFDIR:
+      return "a directory";
+    case S_IFSOCK:
+      return "a socket";
+    case S_IFLNK:
+      return "a symbolic link";
+    case S_IFCHR:
+      return "a character device";
+    case S_IFBLK:
+      return "a block device";
+    default:
+      return "not a regular file";
+    }
+}
+
+gboolean
+_shmipc_check_node (const gchar  *name,
+                    guint32       st_mode,
+                    GError      **error)
+{
+  if (S_ISREG (st_mode))
+    return TRUE;
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_OBJECT,
+               "\"%s\" is %s, not a shared-memory object", name,
+               _shmipc_node_kind (st_mode));
+  return FALSE;
+}
+
+/* Reads the metadata of the node under @name without following a link,
+ * and on Linux without opening it (opening a device runs its driver).
+ * FALSE with errno set when there is none. */
+static gboolean
+lstat_name (const gchar *name,
+            struct stat *st)
+{
+  int fd;
+  int saved;
+  gboolean ok;
+
+#ifdef __linux__
+  g_autofree gchar *path = g_strconcat (SHMIPC_POSIX_SHM_DIR, name, NULL);
+
+  if (lstat (path, st) == 0)
+    return TRUE;
+  if (errno != ENOENT)
+    return FALSE;
+  /* Nothing there; but let shm_open() say so, so that a system where
+   * POSIX shared memory does not work (ENOSYS) is told from a missing
+   * object. Non-blocking, in case a FIFO appeared meanwhile. */
+#endif
+  fd = shm_open (name, O_RDONLY | OPEN_SAFE_FLAGS, 0);
+  if (fd < 0)
+    return FALSE;
+  ok = fstat (fd, st) == 0;
+  saved = errno;
+  close (fd);
+  errno = saved;
+  return ok;
+}
+
+/* FALSE, with SHMIPC_ERROR_NOT_OBJECT, when something other than a
+ * regular file stands under @name; TRUE when an object or nothing does. */
+static gboolean
+check_node_by_name (const gchar  *name,
+                    GError      **error)
+{
+  struct stat st;
+
+  if (!lstat_name (name, &st))
+    return TRUE;
+  return _shmipc_check_node (name, st.st_mode, error);
+}
 
 static gboolean
 posix_available (void)
@@ -95,7 +180,8 @@ posix_open (ShmipcSegment   *segment,
         {
           /* Try to create first, so that we know whether the object is
            * ours to size and to give its mode. */
-          segment->fd = shm_open (segment->name, oflag | O_CREAT | O_EXCL, mode);
+          segment->fd = shm_open (segment->name, oflag | OPEN_SAFE_FLAGS | O_CREAT | O_EXCL,
+                                  mode);
           if (segment->fd >= 0)
             {
               segment->created = TRUE;
@@ -104,7 +190,7 @@ posix_open (ShmipcSegment   *segment,
           if (errno != EEXIST || (flags & SHMIPC_OPEN_EXCLUSIVE))
             break;
         }
-      segment->fd = shm_open (segment->name, oflag, 0);
+      segment->fd = shm_open (segment->name, oflag | OPEN_SAFE_FLAGS, 0);
       /* Removed between our two calls: try creating again. */
       if (segment->fd < 0 && !(errno == ENOENT && (flags & SHMIPC_OPEN_CREATE)))
         break;
@@ -112,9 +198,24 @@ posix_open (ShmipcSegment   *segment,
   if (segment->fd < 0)
     {
       err = errno;
+      /* Something other than an object under the name (a symbolic link
+       * gives ELOOP, a directory EISDIR, a device on a nodev mount
+       * EACCES): say what it is rather than what open() said. */
+      if (err != ENOENT && !check_node_by_name (segment->name, error))
+        return FALSE;
       _shmipc_set_error_errno (error, err, "shm_open(\"%s\") failed", segment->name);
       return FALSE;
     }
+  /* Before anything else touches it: what we opened may be a FIFO or a
+   * device that was put under the name. */
+  if (fstat (segment->fd, &st) != 0)
+    {
+      err = errno;
+      _shmipc_set_error_errno (error, err, "fstat(\"%s\") failed", segment->name);
+      goto fail;
+    }
+  if (!_shmipc_check_node (segment->name, st.st_mode, error))
+    goto fail;
 
   if (segment->created)
     {
@@ -130,7 +231,9 @@ posix_open (ShmipcSegment   *segment,
 
   /* Sizing (creating or growing) holds an exclusive flock(), so that two
    * openers growing one object never shrink each other's work; the lock
-   * of a killed process goes away with it. */
+   * of a killed process goes away with it. A message writer keeps the
+   * lock of the object it created until it publishes it: see
+   * _SHMIPC_OPEN_HOLD_LOCK. */
   if (segment->created || (flags & SHMIPC_OPEN_RESIZE))
     {
       if (!_shmipc_segment_lock (segment, LOCK_EX, error))
@@ -153,11 +256,9 @@ posix_open (ShmipcSegment   *segment,
         goto fail;
       map_size = size;
     }
-  if (locked)
-    {
-      _shmipc_segment_lock (segment, LOCK_UN, NULL);
-      locked = FALSE;
-    }
+  if (locked && !(segment->created && (flags & _SHMIPC_OPEN_HOLD_LOCK)))
+    _shmipc_segment_lock (segment, LOCK_UN, NULL);
+  locked = FALSE;
 
   segment->size = map_size;
   if (map_size == 0)
@@ -204,37 +305,22 @@ posix_stat (ShmipcSegment  *segment,
             GError        **error)
 {
   struct stat st;
-  int rc;
+  gboolean ok;
 
+  /* By name, metadata needs no permission on the object: look at the
+   * node without opening it (a FIFO would block an open). */
   if (segment->fd >= 0)
-    rc = fstat (segment->fd, &st);
+    ok = fstat (segment->fd, &st) == 0;
   else
-    {
-      int fd = shm_open (segment->name, O_RDONLY, 0);
-
-      rc = fd < 0 ? -1 : fstat (fd, &st);
-      if (fd >= 0)
-        {
-          int saved = errno;
-          close (fd);
-          errno = saved;
-        }
-#ifdef __linux__
-      /* Metadata does not need read permission: look at the file. */
-      else if (errno == EACCES)
-        {
-          g_autofree gchar *path = g_strconcat (SHMIPC_POSIX_SHM_DIR, segment->name, NULL);
-
-          rc = stat (path, &st);
-        }
-#endif
-    }
-  if (rc != 0)
+    ok = lstat_name (segment->name, &st);
+  if (!ok)
     {
       int err = errno;
       _shmipc_set_error_errno (error, err, "stat(\"%s\") failed", segment->name);
       return FALSE;
     }
+  if (!_shmipc_check_node (segment->name, st.st_mode, error))
+    return FALSE;
 
   stat_out->size = (guint64) st.st_size;
   stat_out->mode = st.st_mode & 0777;
@@ -245,6 +331,8 @@ posix_stat (ShmipcSegment  *segment,
   stat_out->ctime = st.st_ctime;
   stat_out->key = 0;
   stat_out->id = -1;
+  stat_out->device = (guint64) st.st_dev;
+  stat_out->inode = (guint64) st.st_ino;
   return TRUE;
 }
 
@@ -267,6 +355,10 @@ static gboolean
 posix_unlink (ShmipcSegment  *segment,
               GError        **error)
 {
+  /* shm_unlink() would remove a FIFO or a link as readily: leave
+   * whatever is not an object alone. */
+  if (!check_node_by_name (segment->name, error))
+    return FALSE;
   if (shm_unlink (segment->name) != 0)
     {
       int err = errno;

@@ -11,6 +11,7 @@
 #endif
 
 #include <stdarg.h>
+#include <sys/types.h>
 
 #include "shmipc.h"
 
@@ -24,6 +25,31 @@ void _shmipc_set_error_errno (GError    **error,
                               int         saved_errno,
                               const char *format,
                               ...) G_GNUC_PRINTF (3, 4);
+
+/* Processes (shmipc-process.c). 1: @pid is gone (or a zombie), 0: it
+ * runs and started at *start_out (clock ticks after boot, as in
+ * /proc/PID/stat), -1: cannot tell. */
+G_GNUC_INTERNAL
+int      _shmipc_process_start_time (pid_t     pid,
+                                     guint64  *start_out);
+/* TRUE when @pid runs (a zombie does not); TRUE as well when /proc cannot
+ * tell and kill(@pid, 0) does not say it is gone. */
+G_GNUC_INTERNAL
+gboolean _shmipc_process_alive      (gint32    pid);
+
+/* Whether a message object was published (shmipc-message.c). */
+typedef enum {
+  _SHMIPC_MESSAGE_PUBLISHED,
+  _SHMIPC_MESSAGE_WRITING,    /* not yet: its writer still runs */
+  _SHMIPC_MESSAGE_ABANDONED,  /* never: its writer is gone */
+} ShmipcMessageState;
+
+/* The state of the object whose metadata is @st (from shmipc_stat() or
+ * shmipc_segment_stat(), device and inode included for POSIX), and the
+ * pid of its writer where known (0 otherwise). */
+G_GNUC_INTERNAL
+ShmipcMessageState _shmipc_message_state (const ShmipcStat *st,
+                                          gint32           *writer_pid);
 
 G_END_DECLS
 

@@ -126,7 +126,8 @@ check_open_arguments (ShmipcOpenFlags   flags,
                       GError          **error)
 {
   const ShmipcOpenFlags known = SHMIPC_OPEN_CREATE | SHMIPC_OPEN_EXCLUSIVE |
-                                SHMIPC_OPEN_READ_ONLY | SHMIPC_OPEN_RESIZE;
+                                SHMIPC_OPEN_READ_ONLY | SHMIPC_OPEN_RESIZE |
+                                _SHMIPC_OPEN_HOLD_LOCK;
   const char *problem = NULL;
 
   if ((flags & ~known) != 0)
@@ -155,6 +156,18 @@ check_open_arguments (ShmipcOpenFlags   flags,
       return FALSE;
     }
   return TRUE;
+}
+
+/* The internal flags are libshmipc's own. */
+static gboolean
+check_public_flags (ShmipcOpenFlags   flags,
+                    GError          **error)
+{
+  if ((flags & _SHMIPC_OPEN_HOLD_LOCK) == 0)
+    return TRUE;
+  g_set_error_literal (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                       "Cannot open a segment: unknown open flags");
+  return FALSE;
 }
 
 static ShmipcSegment *
@@ -213,6 +226,19 @@ shmipc_segment_open (const gchar      *name,
                      ShmipcBackend     backend,
                      GError          **error)
 {
+  if (!check_public_flags (flags, error))
+    return NULL;
+  return _shmipc_segment_open (name, flags, size, mode, backend, error);
+}
+
+ShmipcSegment *
+_shmipc_segment_open (const gchar      *name,
+                      ShmipcOpenFlags   flags,
+                      gsize             size,
+                      guint             mode,
+                      ShmipcBackend     backend,
+                      GError          **error)
+{
   g_autofree gchar *canonical = NULL;
   g_autofree gchar *what = NULL;
   const ShmipcBackendOps *posix_ops;
@@ -268,6 +294,18 @@ shmipc_segment_open_key (gint32            key,
                          gsize             size,
                          guint             mode,
                          GError          **error)
+{
+  if (!check_public_flags (flags, error))
+    return NULL;
+  return _shmipc_segment_open_key (key, flags, size, mode, error);
+}
+
+ShmipcSegment *
+_shmipc_segment_open_key (gint32            key,
+                          ShmipcOpenFlags   flags,
+                          gsize             size,
+                          guint             mode,
+                          GError          **error)
 {
   ShmipcSegment *segment;
   g_autofree gchar *what = g_strdup_printf ("key 0x%08x", (guint32) key);

@@ -83,6 +83,9 @@ typedef enum {
  * @nattch: SysV number of attached processes, 0 for POSIX objects
  * @cpid: SysV creator pid, 0 for POSIX objects
  * @lpid: SysV pid of the last shmat()/shmdt(), 0 for POSIX objects
+ * @device: POSIX: the device of the file system holding the object
+ *   (st_dev); SysV: 0 (Since: 0.2)
+ * @inode: POSIX: the object's inode number; SysV: 0 (Since: 0.2)
  *
  * Metadata of a segment, filled by shmipc_segment_stat().
  */
@@ -100,8 +103,10 @@ typedef struct {
   guint64 nattch;
   gint32 cpid;
   gint32 lpid;
+  guint64 device;
+  guint64 inode;
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[6];
 } ShmipcStat;
 
 /**

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
@@ -13,6 +14,98 @@
 /* Attempts at "create, or else open the existing one" before giving up
  * on a segment that keeps appearing and disappearing under us. */
 #define OPEN_ATTEMPTS 100
+
+/* Where Linux lists every segment of the IPC namespace, whatever its
+ * permissions (as ipcs(1) shows them). */
+#define SYSV_SHM_PROC "/proc/sysvipc/shm"
+
+gboolean
+_shmipc_sysv_parse_proc_line (const gchar *line,
+                              ShmipcStat  *st)
+{
+  gint key, shmid, cpid, lpid;
+  guint perms, uid, gid, cuid, cgid;
+  guint64 size, nattch;
+  gint64 atime, dtime, ctime;
+
+  if (sscanf (line, "%d %d %o %" G_GUINT64_FORMAT " %d %d %" G_GUINT64_FORMAT
+              " %u %u %u %u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+              &key, &shmid, &perms, &size, &cpid, &lpid, &nattch,
+              &uid, &gid, &cuid, &cgid, &atime, &dtime, &ctime) != 14)
+    return FALSE;
+  memset (st, 0, sizeof *st);
+  st->backend = SHMIPC_BACKEND_SYSV;
+  st->key = key;
+  st->id = shmid;
+  st->mode = perms & 0777;
+  st->size = size;
+  st->cpid = cpid;
+  st->lpid = lpid;
+  st->nattch = nattch;
+  st->uid = uid;
+  st->gid = gid;
+  st->atime = atime;
+  st->mtime = dtime;
+  st->ctime = ctime;
+  return TRUE;
+}
+
+gboolean
+_shmipc_sysv_read_proc (GPtrArray  *stats,
+                        GError    **error)
+{
+  g_autofree gchar *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint i;
+
+  if (!g_file_get_contents (SYSV_SHM_PROC, &contents, NULL, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_debug ("%s: %s; no SysV segments listed", SYSV_SHM_PROC, local_error->message);
+          return TRUE;
+        }
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_FAILED,
+                   "Cannot list SysV segments: %s", local_error->message);
+      return FALSE;
+    }
+  lines = g_strsplit (contents, "\n", -1);
+  /* The first line holds the column names. */
+  for (i = 1; lines[i] != NULL; i++)
+    {
+      ShmipcStat st;
+
+      if (_shmipc_sysv_parse_proc_line (lines[i], &st))
+        g_ptr_array_add (stats, g_memdup2 (&st, sizeof st));
+    }
+  return TRUE;
+}
+
+/* The metadata of @shmid as /proc/sysvipc/shm shows it: for a segment
+ * the caller may not read (IPC_STAT needs read permission, even for its
+ * owner), such as a message of mode 0000 still being written. */
+static gboolean
+proc_stat (gint32      shmid,
+           ShmipcStat *stat_out)
+{
+  g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  if (!_shmipc_sysv_read_proc (stats, NULL))
+    return FALSE;
+  for (i = 0; i < stats->len; i++)
+    {
+      const ShmipcStat *st = stats->pdata[i];
+
+      if (st->id == shmid)
+        {
+          *stat_out = *st;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
 
 static gboolean
 sysv_available (void)
@@ -215,9 +308,21 @@ sysv_stat (ShmipcSegment  *segment,
            GError        **error)
 {
   struct shmid_ds ds;
+  GError *local_error = NULL;
 
-  if (!lookup (segment, error) || !ipc_stat (segment, &ds, error))
+  if (!lookup (segment, error))
     return FALSE;
+  if (!ipc_stat (segment, &ds, &local_error))
+    {
+      if (shmipc_error_get_errno (local_error) == EACCES &&
+          proc_stat (segment->shmid, stat_out))
+        {
+          g_clear_error (&local_error);
+          return TRUE;
+        }
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
 
   stat_out->size = ds.shm_segsz;
   stat_out->mode = ds.shm_perm.mode & 0777;

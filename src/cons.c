@@ -34,6 +34,7 @@ static gboolean opt_keep;
 static gboolean opt_raw;
 static gboolean opt_quiet;
 static gboolean opt_wait;
+static gboolean opt_force;
 static gint64 opt_wait_ms = -1;
 static gboolean opt_version;
 static gboolean opt_stream;
@@ -73,7 +74,7 @@ parse_wait (const gchar  *option_name,
 }
 
 static const GOptionEntry entries[] = {
-  { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
+  { "name", 'n', 0, G_OPTION_ARG_FILENAME, &opt_name,
     "Object name (default: $SHMIPC_NAME, else /shm-example)", "NAME" },
   { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
     "posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },
@@ -87,6 +88,8 @@ static const GOptionEntry entries[] = {
     "Do not show the object's first bytes", NULL },
   { "wait", 'w', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_wait,
     "Wait for the object to be published, at most SECONDS if given", "SECONDS" },
+  { "force", 'f', 0, G_OPTION_ARG_NONE, &opt_force,
+    "Read a message that was never published (its writer is still writing it, or died) as it is", NULL },
   { "stream", 0, 0, G_OPTION_ARG_NONE, &opt_stream,
     "Copy the stream \"prod --stream\" writes into the channel to standard output", NULL },
   { "capacity", 0, 0, G_OPTION_ARG_STRING, &opt_capacity,
@@ -114,7 +117,13 @@ static const char description[] =
   "under a shared one. A SysV segment counts as published once a process has\n"
   "detached from it (prod does when done); with --key, cons waits only for\n"
   "the segment to exist.\n"
-  "Without --wait, cons reads the object as it is.\n"
+  "Without --wait, cons refuses an object that was never published (mode\n"
+  "0000): it says whether its writer is still writing it or died before\n"
+  "finishing it, and by which process where that is known, and leaves it in\n"
+  "place, even when run by root. --force (or -f) reads such an object as it\n"
+  "is. cons --wait waits for it to be published, up to SECONDS.\n"
+  "Anything but a shared-memory object under the name (a FIFO, a directory,\n"
+  "a socket, a symbolic link, a device) is refused at once and left alone.\n"
   "\n"
   "--stream: cons copies the stream that \"prod --stream\" writes into the\n"
   "channel to standard output, until prod's end of file, then removes the\n"
@@ -150,6 +159,8 @@ stream_main (int argc, char **argv)
     tool_usage_error ("--wait does not apply to --stream (cons waits for prod; see --timeout)");
   if (opt_key != NULL)
     tool_usage_error ("--key does not apply to --stream (a channel is named with --name)");
+  if (opt_force)
+    tool_usage_error ("--force does not apply to --stream (a channel is always published)");
   tool_stream_set_options (&stream, opt_name, opt_backend, opt_mode, opt_capacity,
                            opt_timeout);
   return tool_run_stream (&stream);
@@ -188,6 +199,8 @@ main (int    argc,
     tool_usage_error ("unexpected argument \"%s\" (name the object with --name)", argv[1]);
   if (opt_key != NULL && opt_name != NULL)
     tool_usage_error ("give either --name or --key, not both");
+  if (opt_force && opt_wait)
+    tool_usage_error ("--force and --wait contradict each other (--wait reads only a published message)");
   if (opt_backend != NULL)
     backend = tool_parse_backend ("--backend", opt_backend);
   if (opt_key != NULL)
@@ -199,7 +212,8 @@ main (int    argc,
   name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
 
   segment = shmipc_message_open_reader (name, key, backend,
-                                        opt_wait ? SHMIPC_MESSAGE_WAIT : SHMIPC_MESSAGE_NONE,
+                                        (opt_wait ? SHMIPC_MESSAGE_WAIT : SHMIPC_MESSAGE_NONE) |
+                                        (opt_force ? SHMIPC_MESSAGE_FORCE : SHMIPC_MESSAGE_NONE),
                                         opt_wait_ms, &error);
   if (segment == NULL)
     {
@@ -208,6 +222,8 @@ main (int    argc,
       /* The classroom consumer's wording, which the seed transcript fixes. */
       if (err != 0)
         tool_message ("Shared memory failed: %s", g_strerror (err));
+      else if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_UNPUBLISHED))
+        tool_message ("%s (use --force to read it as it is)", error->message);
       else
         tool_message ("%s", error->message);
       g_error_free (error);

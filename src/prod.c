@@ -45,7 +45,7 @@ static gchar *opt_capacity;
 static gchar *opt_timeout;
 
 static const GOptionEntry entries[] = {
-  { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
+  { "name", 'n', 0, G_OPTION_ARG_FILENAME, &opt_name,
     "Object name (default: $SHMIPC_NAME, else /shm-example)", "NAME" },
   { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
     "posix, sysv or auto (default: $SHMIPC_BACKEND, else auto)", "BACKEND" },

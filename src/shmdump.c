@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tool-common.h"
+#include "tool-list.h"
 
 /* Input is formatted in chunks of this size; the output of one chunk
  * (about five times as much) is written with one write(2). */
@@ -250,13 +251,11 @@ list (gboolean json)
     tool_fail (error);
   if (json)
     {
-      g_autofree gchar *text = shmipc_object_info_list_to_json (objects, TRUE);
-
-      g_string_append (out, text);
+      tool_list_to_json (objects, TRUE, out);
       g_string_append_c (out, '\n');
     }
   else
-    shmipc_object_info_list_format (objects, out);
+    tool_list_format (objects, out);
   if (!write_all (out->str, out->len, &error))
     tool_fail (error);
   return TOOL_EXIT_SUCCESS;
@@ -294,9 +293,7 @@ info (GPtrArray     *targets,
 
   if (json)
     {
-      g_autofree gchar *text = shmipc_object_info_list_to_json (found, TRUE);
-
-      g_string_append (out, text);
+      tool_list_to_json (found, TRUE, out);
       g_string_append_c (out, '\n');
     }
   else
@@ -304,7 +301,7 @@ info (GPtrArray     *targets,
       {
         if (i > 0)
           g_string_append_c (out, '\n');
-        shmipc_object_info_format (found->pdata[i], out);
+        tool_info_format (found->pdata[i], out);
       }
   if (!write_all (out->str, out->len, &error))
     tool_fail (error);

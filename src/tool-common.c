@@ -23,13 +23,56 @@ tool_init (const char *prgname)
   g_set_prgname (prgname);
 }
 
+gchar *
+tool_escape (const gchar *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  const gchar *p = text;
+
+  while (*p != '\0')
+    {
+      const gchar *end;
+      gunichar c;
+
+      /* The longest run of valid UTF-8 from p; end stops at a bad byte. */
+      g_utf8_validate (p, -1, &end);
+      if (end == p)
+        {
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+          p++;
+          continue;
+        }
+      for (; p < end; p = g_utf8_next_char (p))
+        {
+          static const char c_escapes[] = "\a\b\t\n\v\f\r";
+          static const char c_letters[] = "abtnvfr";
+          const char *e;
+
+          c = g_utf8_get_char (p);
+          if (c == '\\')
+            g_string_append (out, "\\\\");
+          else if (c != 0 && c < 0x20 && (e = strchr (c_escapes, (int) c)) != NULL)
+            g_string_append_printf (out, "\\%c", c_letters[e - c_escapes]);
+          else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf (out, "\\x%02x", (guint) c);
+          else if (c >= 0x80 && c < 0xa0)
+            /* A C1 control: its two UTF-8 bytes. */
+            g_string_append_printf (out, "\\x%02x\\x%02x", (guchar) p[0], (guchar) p[1]);
+          else
+            g_string_append_len (out, p, g_utf8_next_char (p) - p);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 vmessage (const char *format,
           va_list     args)
 {
   g_autofree gchar *text = g_strdup_vprintf (format, args);
+  g_autofree gchar *safe = tool_escape (text);
 
-  g_printerr ("%s: %s\n", g_get_prgname (), text);
+  g_printerr ("%s: %s\n", g_get_prgname (), safe);
 }
 
 void

@@ -34,7 +34,16 @@ void tool_parse_command_line (const char         *parameter_string,
 G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
 void tool_usage_error (const char *format, ...);
 
-/* Prints "PROG: message" on stderr. */
+/* @text, fit for a terminal and unambiguous: every byte that is a control
+ * character (C0, DEL, or one of the two bytes of a C1 control) or not
+ * part of valid UTF-8 is written as \xHH, except \a \b \t \n \v \f \r,
+ * written so; a backslash is written \\. Everything else is kept, so
+ * that a printable name, in any script, shows as it is. Names of
+ * objects are any bytes that a local user chose: everything the commands
+ * print of them passes through here (messages included). */
+gchar *tool_escape (const gchar *text);
+
+/* Prints "PROG: message" on stderr, escaped with tool_escape(). */
 G_GNUC_PRINTF (1, 2)
 void tool_message (const char *format, ...);
 

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "check-common.h"
+#include "tool-list.h"
 
 #define CAPACITY 65536
 
@@ -92,7 +93,7 @@ table_format (GPtrArray     *objects,
   gsize format_at, modified_at;
   guint i;
 
-  shmipc_object_info_list_format (objects, table);
+  tool_list_format (objects, table);
   lines = g_strsplit (table->str, "\n", -1);
   format_at = (gsize) (strstr (lines[0], "FORMAT") - lines[0]);
   modified_at = (gsize) (strstr (lines[0], "MODIFIED") - lines[0]);
@@ -117,9 +118,10 @@ to_json (const ShmipcObjectInfo *info,
          JsonParser             *parser)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *json = shmipc_object_info_to_json (info, FALSE);
+  g_autoptr(GString) json = g_string_new (NULL);
 
-  ck_assert (json_parser_load_from_data (parser, json, -1, &error));
+  tool_info_to_json (info, FALSE, json);
+  ck_assert (json_parser_load_from_data (parser, json->str, -1, &error));
   ck_assert_no_error (error);
   ck_assert (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
   return json_node_get_object (json_parser_get_root (parser));
@@ -188,7 +190,7 @@ check_live_channel (ShmipcBackend backend)
   looked_up = shmipc_object_info_lookup (name, backend, &error);
   ck_assert_no_error (error);
   ck_assert_str_eq (looked_up->format, "channel");
-  shmipc_object_info_format (looked_up, text);
+  tool_info_format (looked_up, text);
   ck_assert_ptr_nonnull (strstr (text->str, "\nFormat: channel\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "\nCapacity: 65536\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "\nFill: 600\n"));
@@ -340,7 +342,7 @@ check_stale_channel (ShmipcBackend backend)
   json = to_json (info, parser);
   ck_assert_str_eq (json_object_get_string_member (json, "format"), "channel");
   ck_assert (json_object_get_boolean_member (json, "stale"));
-  shmipc_object_info_format (info, text);
+  tool_info_format (info, text);
   ck_assert_ptr_nonnull (strstr (text->str, "\nStale: yes\n"));
 
   /* A live consumer: not stale, though its producer is dead. */

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "check-common.h"
+#include "tool-list.h"
 
 static const ShmipcObjectInfo *
 find_object (GPtrArray     *objects,
@@ -106,7 +107,7 @@ check_listed (ShmipcBackend backend)
       ck_assert_int_eq (by_key->id, info->id);
     }
 
-  shmipc_object_info_list_format (objects, table);
+  tool_list_format (objects, table);
   ck_assert (g_str_has_prefix (table->str, "TYPE "));
   if (backend == SHMIPC_BACKEND_POSIX)
     ck_assert_ptr_nonnull (strstr (table->str, name));
@@ -116,7 +117,7 @@ check_listed (ShmipcBackend backend)
 
       ck_assert_ptr_nonnull (strstr (table->str, hex));
     }
-  shmipc_object_info_format (looked_up, text);
+  tool_info_format (looked_up, text);
   ck_assert_ptr_nonnull (strstr (text->str, "Size: 12345\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "Mode: 0640\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "Format: raw\n"));
@@ -173,8 +174,8 @@ START_TEST (test_json)
   g_autoptr(ShmipcSegment) segment = NULL;
   g_autoptr(GPtrArray) objects = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree gchar *json = NULL;
-  g_autofree gchar *one = NULL;
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autoptr(GString) one = g_string_new (NULL);
   JsonArray *array;
   JsonObject *found = NULL;
   gint32 key = shmipc_name_to_key (name);
@@ -187,8 +188,8 @@ START_TEST (test_json)
 
   objects = shmipc_list_objects (&error);
   ck_assert_no_error (error);
-  json = shmipc_object_info_list_to_json (objects, TRUE);
-  ck_assert (json_parser_load_from_data (parser, json, -1, &error));
+  tool_list_to_json (objects, TRUE, json);
+  ck_assert (json_parser_load_from_data (parser, json->str, -1, &error));
   ck_assert_no_error (error);
   ck_assert (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
   array = json_node_get_array (json_parser_get_root (parser));
@@ -209,10 +210,10 @@ START_TEST (test_json)
   ck_assert_int_ge (json_object_get_int_member (found, "attached"), 1);
   ck_assert_int_ge (json_array_get_length (json_object_get_array_member (found, "pids")), 1);
 
-  one = shmipc_object_info_to_json (find_object (objects, SHMIPC_BACKEND_SYSV, NULL, key), FALSE);
-  ck_assert (json_parser_load_from_data (parser, one, -1, &error));
+  tool_info_to_json (find_object (objects, SHMIPC_BACKEND_SYSV, NULL, key), FALSE, one);
+  ck_assert (json_parser_load_from_data (parser, one->str, -1, &error));
   ck_assert (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  ck_assert_ptr_null (strchr (one, '\n'));
+  ck_assert_ptr_null (strchr (one->str, '\n'));
 
   shmipc_segment_unlink (segment, NULL);
 }

@@ -25,7 +25,7 @@ track () {
 cleanup () {
   for n in $created; do
     for b in posix sysv; do
-      "$bin/cons" -q -b "$b" -n "$n" >/dev/null 2>&1 || true
+      SHMIPC_BACKEND=$b "$abs_top_builddir/tests/mkobj" -u "$n" >/dev/null 2>&1 || true
     done
     # An object its owner may not read (prod --mode 200) cons cannot open.
     [ -e "/dev/shm/${n#/}" ] && rm -f "/dev/shm/${n#/}"

@@ -1,0 +1,444 @@
+/* tool-list.c - what shmdump --list and --info print: a table, a
+ * description, JSON
+ *
+ * Copyright (C) 2026 The shmipc authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Object names are any bytes another local user chose: on a terminal
+ * they go through tool_escape(), in JSON through json_string() (JSON's
+ * own escapes, every control character included), and a name that is not
+ * UTF-8 is given exactly, in base64, as "name_base64".
+ */
+#include <string.h>
+
+#include "tool-common.h"
+#include "tool-list.h"
+
+/* The value of the detail @label, or NULL. */
+static const gchar *
+detail_value (const ShmipcObjectInfo *info,
+              const gchar            *label)
+{
+  guint i;
+
+  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
+    if (strcmp (info->details->pdata[i], label) == 0)
+      return info->details->pdata[i + 1];
+  return NULL;
+}
+
+static gchar *
+format_time (gint64       seconds,
+             const gchar *format)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (seconds <= 0)
+    return g_strdup ("-");
+  dt = g_date_time_new_from_unix_local (seconds);
+  if (dt == NULL)
+    return g_strdup ("-");
+  return g_date_time_format (dt, format);
+}
+
+static gchar *
+name_or_key (const ShmipcObjectInfo *info)
+{
+  if (info->backend == SHMIPC_BACKEND_POSIX)
+    return tool_escape (info->name);
+  return g_strdup_printf ("0x%08x", (guint32) info->key);
+}
+
+/* The FORMAT column: the format, with " (stale)" for a stale object;
+ * "unpublished (writing)" or "unpublished (abandoned)" for a message
+ * whose writer runs or died. */
+static gchar *
+format_cell (const ShmipcObjectInfo *info)
+{
+  const gchar *format = info->format != NULL ? info->format : "unknown";
+
+  if (strcmp (format, "unpublished") == 0)
+    return g_strconcat (format, info->stale ? " (abandoned)" : " (writing)", NULL);
+  if (info->stale)
+    return g_strconcat (format, " (stale)", NULL);
+  return g_strdup (format);
+}
+
+static gchar *
+pids_to_string (const ShmipcObjectInfo *info)
+{
+  GString *text = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < info->pids->len; i++)
+    g_string_append_printf (text, "%s%d", i > 0 ? " " : "",
+                            g_array_index (info->pids, gint32, i));
+  return g_string_free (text, FALSE);
+}
+
+void
+tool_info_format (const ShmipcObjectInfo *info,
+                  GString                *out)
+{
+  g_autofree gchar *atime = NULL;
+  g_autofree gchar *mtime = NULL;
+  g_autofree gchar *ctime = NULL;
+  g_autofree gchar *pids = NULL;
+  const gchar *time_format = "%Y-%m-%d %H:%M:%S %z";
+  gboolean sysv;
+  guint i;
+
+  sysv = info->backend == SHMIPC_BACKEND_SYSV;
+  atime = format_time (info->atime, time_format);
+  mtime = format_time (info->mtime, time_format);
+  ctime = format_time (info->ctime, time_format);
+  pids = pids_to_string (info);
+
+  g_string_append_printf (out, "Backend: %s\n", shmipc_backend_to_string (info->backend));
+  if (sysv)
+    {
+      g_string_append_printf (out, "Key: 0x%08x\n", (guint32) info->key);
+      g_string_append_printf (out, "Id: %d\n", info->id);
+    }
+  else
+    {
+      g_autofree gchar *name = tool_escape (info->name);
+
+      g_string_append_printf (out, "Name: %s\n", name);
+    }
+  g_string_append_printf (out, "Size: %" G_GUINT64_FORMAT "\n", info->size);
+  g_string_append_printf (out, "Mode: %04o\n", info->mode);
+  g_string_append_printf (out, "Owner: %s (uid %u, gid %u)\n", info->owner, info->uid, info->gid);
+  g_string_append_printf (out, "%s: %s\n", sysv ? "Attached" : "Accessed", atime);
+  g_string_append_printf (out, "Modified: %s\n", mtime);
+  g_string_append_printf (out, "Changed: %s\n", ctime);
+  g_string_append_printf (out, "Attached processes: %" G_GUINT64_FORMAT "\n", info->nattch);
+  g_string_append_printf (out, "Pids: %s\n", info->pids->len > 0 ? pids : "-");
+  if (sysv)
+    {
+      g_string_append_printf (out, "Creator pid: %d\n", info->cpid);
+      g_string_append_printf (out, "Last attach/detach pid: %d\n", info->lpid);
+    }
+  g_string_append_printf (out, "Format: %s\n", info->format != NULL ? info->format : "unknown");
+  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
+    {
+      /* A detail may quote a name, in an error message. */
+      g_autofree gchar *value = tool_escape (info->details->pdata[i + 1]);
+
+      g_string_append_printf (out, "%s: %s\n", (const gchar *) info->details->pdata[i], value);
+    }
+}
+
+void
+tool_list_format (GPtrArray *objects,
+                  GString   *out)
+{
+  enum { TYPE, NAME, ID, SIZE, MODE, OWNER, ATTACHED, FORMAT, MODIFIED, N_COLUMNS };
+  static const gchar *const headers[N_COLUMNS] = {
+    "TYPE", "NAME/KEY", "ID", "SIZE", "MODE", "OWNER", "ATTACHED", "FORMAT", "MODIFIED"
+  };
+  /* Numbers are right-aligned, text left-aligned. */
+  static const gboolean right[N_COLUMNS] = { FALSE, FALSE, TRUE, TRUE, FALSE, FALSE, TRUE, FALSE, FALSE };
+  g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  gsize widths[N_COLUMNS];
+  guint rows = objects->len + 1;
+  guint r, c;
+
+  for (c = 0; c < N_COLUMNS; c++)
+    g_ptr_array_add (cells, g_strdup (headers[c]));
+  for (r = 0; r < objects->len; r++)
+    {
+      const ShmipcObjectInfo *info = objects->pdata[r];
+
+      g_ptr_array_add (cells, g_strdup (shmipc_backend_to_string (info->backend)));
+      g_ptr_array_add (cells, name_or_key (info));
+      g_ptr_array_add (cells, info->id >= 0 ? g_strdup_printf ("%d", info->id) : g_strdup ("-"));
+      g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->size));
+      g_ptr_array_add (cells, g_strdup_printf ("%04o", info->mode));
+      g_ptr_array_add (cells, g_strdup (info->owner));
+      g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->nattch));
+      g_ptr_array_add (cells, format_cell (info));
+      g_ptr_array_add (cells, format_time (info->mtime, "%Y-%m-%d %H:%M"));
+    }
+
+  /* Every cell is valid UTF-8 (names are escaped). */
+  for (c = 0; c < N_COLUMNS; c++)
+    {
+      widths[c] = 0;
+      for (r = 0; r < rows; r++)
+        widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (cells->pdata[r * N_COLUMNS + c], -1));
+    }
+  for (r = 0; r < rows; r++)
+    {
+      for (c = 0; c < N_COLUMNS; c++)
+        {
+          const gchar *cell = cells->pdata[r * N_COLUMNS + c];
+          gsize pad = widths[c] - (gsize) g_utf8_strlen (cell, -1);
+
+          if (c > 0)
+            g_string_append_c (out, ' ');
+          if (right[c])
+            g_string_append_printf (out, "%*s%s", (int) pad, "", cell);
+          else if (c + 1 < N_COLUMNS)
+            g_string_append_printf (out, "%s%*s", cell, (int) pad, "");
+          else
+            g_string_append (out, cell);
+        }
+      g_string_append_c (out, '\n');
+    }
+}
+
+/* ----------------------------------------------------------------------
+ * JSON
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+  GString *out;
+  gboolean pretty;
+  guint depth;
+  gboolean first;   /* nothing yet in the current object or array */
+} Json;
+
+static void
+json_newline (Json *json)
+{
+  if (json->pretty)
+    {
+      g_string_append_c (json->out, '\n');
+      g_string_append_printf (json->out, "%*s", (int) (2 * json->depth), "");
+    }
+}
+
+/* A JSON string of valid UTF-8 @text: every control character (C0, DEL
+ * and C1) as a \u escape, so that the output is plain, printable text and
+ * every parser gives back the same code points. */
+static void
+json_string (Json        *json,
+             const gchar *text)
+{
+  const gchar *p;
+
+  g_string_append_c (json->out, '"');
+  for (p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      switch (c)
+        {
+        case '"':
+          g_string_append (json->out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (json->out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (json->out, "\\n");
+          break;
+        case '\t':
+          g_string_append (json->out, "\\t");
+          break;
+        case '\r':
+          g_string_append (json->out, "\\r");
+          break;
+        case '\b':
+          g_string_append (json->out, "\\b");
+          break;
+        case '\f':
+          g_string_append (json->out, "\\f");
+          break;
+        default:
+          if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+            g_string_append_printf (json->out, "\\u%04x", (guint) c);
+          else
+            g_string_append_len (json->out, p, g_utf8_next_char (p) - p);
+        }
+    }
+  g_string_append_c (json->out, '"');
+}
+
+static void
+json_next (Json *json)
+{
+  if (!json->first)
+    g_string_append_c (json->out, ',');
+  json_newline (json);
+  json->first = FALSE;
+}
+
+static void
+json_member (Json        *json,
+             const gchar *name)
+{
+  json_next (json);
+  json_string (json, name);
+  g_string_append (json->out, json->pretty ? " : " : ":");
+}
+
+static void
+json_open (Json *json,
+           char  bracket)
+{
+  g_string_append_c (json->out, bracket);
+  json->depth++;
+  json->first = TRUE;
+}
+
+static void
+json_close (Json *json,
+            char  bracket)
+{
+  json->depth--;
+  if (!json->first)
+    json_newline (json);
+  g_string_append_c (json->out, bracket);
+  json->first = FALSE;
+}
+
+static void
+json_member_string (Json        *json,
+                    const gchar *name,
+                    const gchar *value)
+{
+  json_member (json, name);
+  if (value != NULL)
+    json_string (json, value);
+  else
+    g_string_append (json->out, "null");
+}
+
+static void
+json_member_int (Json        *json,
+                 const gchar *name,
+                 gint64       value)
+{
+  json_member (json, name);
+  g_string_append_printf (json->out, "%" G_GINT64_FORMAT, value);
+}
+
+static void
+json_member_time (Json        *json,
+                  const gchar *name,
+                  gint64       seconds)
+{
+  json_member (json, name);
+  if (seconds > 0)
+    g_string_append_printf (json->out, "%" G_GINT64_FORMAT, seconds);
+  else
+    g_string_append (json->out, "null");
+}
+
+/* "name", exact when it is UTF-8; otherwise with U+FFFD for each byte
+ * that is not, and the exact bytes in base64 as "name_base64". */
+static void
+json_name (Json                   *json,
+           const ShmipcObjectInfo *info)
+{
+  g_autofree gchar *valid = NULL;
+  g_autofree gchar *base64 = NULL;
+
+  if (info->backend != SHMIPC_BACKEND_POSIX)
+    {
+      json_member_string (json, "name", NULL);
+      return;
+    }
+  if (g_utf8_validate (info->name, -1, NULL))
+    {
+      json_member_string (json, "name", info->name);
+      return;
+    }
+  valid = g_utf8_make_valid (info->name, -1);
+  base64 = g_base64_encode ((const guchar *) info->name, strlen (info->name));
+  json_member_string (json, "name", valid);
+  json_member_string (json, "name_base64", base64);
+}
+
+static void
+json_object_info (Json                   *json,
+                  const ShmipcObjectInfo *info)
+{
+  g_autofree gchar *mode = g_strdup_printf ("%04o", info->mode);
+  gboolean sysv = info->backend == SHMIPC_BACKEND_SYSV;
+  guint i;
+
+  json_open (json, '{');
+  json_member_string (json, "type", shmipc_backend_to_string (info->backend));
+  json_name (json, info);
+  if (sysv)
+    {
+      g_autofree gchar *key = g_strdup_printf ("0x%08x", (guint32) info->key);
+
+      json_member_string (json, "key", key);
+      json_member_int (json, "id", info->id);
+    }
+  else
+    {
+      json_member_string (json, "key", NULL);
+      json_member_string (json, "id", NULL);
+    }
+  json_member_int (json, "size", (gint64) info->size);
+  json_member_string (json, "mode", mode);
+  json_member_string (json, "owner", info->owner);
+  json_member_int (json, "uid", info->uid);
+  json_member_int (json, "gid", info->gid);
+  json_member_int (json, "attached", (gint64) info->nattch);
+  json_member (json, "pids");
+  g_string_append_c (json->out, '[');
+  for (i = 0; i < info->pids->len; i++)
+    g_string_append_printf (json->out, "%s%d", i > 0 ? (json->pretty ? ", " : ",") : "",
+                            g_array_index (info->pids, gint32, i));
+  g_string_append_c (json->out, ']');
+  if (sysv)
+    {
+      json_member_int (json, "cpid", info->cpid);
+      json_member_int (json, "lpid", info->lpid);
+    }
+  json_member_string (json, "format", info->format != NULL ? info->format : "unknown");
+  json_member_time (json, "atime", info->atime);
+  json_member_time (json, "mtime", info->mtime);
+  json_member_time (json, "ctime", info->ctime);
+  if (detail_value (info, "Stale") != NULL)
+    {
+      json_member (json, "stale");
+      g_string_append (json->out, info->stale ? "true" : "false");
+    }
+  if (info->details != NULL)
+    {
+      json_member (json, "details");
+      json_open (json, '{');
+      for (i = 0; i + 1 < info->details->len; i += 2)
+        {
+          g_autofree gchar *value = g_utf8_make_valid (info->details->pdata[i + 1], -1);
+
+          json_member_string (json, info->details->pdata[i], value);
+        }
+      json_close (json, '}');
+    }
+  json_close (json, '}');
+}
+
+void
+tool_info_to_json (const ShmipcObjectInfo *info,
+                   gboolean                pretty,
+                   GString                *out)
+{
+  Json json = { out, pretty, 0, TRUE };
+
+  json_object_info (&json, info);
+}
+
+void
+tool_list_to_json (GPtrArray *objects,
+                   gboolean   pretty,
+                   GString   *out)
+{
+  Json json = { out, pretty, 0, TRUE };
+  guint i;
+
+  json_open (&json, '[');
+  for (i = 0; i < objects->len; i++)
+    {
+      json_next (&json);
+      json_object_info (&json, objects->pdata[i]);
+    }
+  json_close (&json, ']');
+}
