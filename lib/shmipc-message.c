@@ -21,7 +21,12 @@
  *    write bits for that) and then sets mode 0000; it stays attached until
  *    it is done. A waiting reader also requires that some process has
  *    detached from the segment (shm_dtime != 0), which covers the instant
- *    between shmget() and the mode change. SysV has no lock to take, so
+ *    between shmget() and the mode change. A reader that does not wait
+ *    reads a segment in that instant as it is (zeros: an empty message),
+ *    as it reads any segment a program other than a message writer holds
+ *    attached; and a writer killed in that instant, before it wrote any
+ *    byte, leaves a segment of zeros that reads as an empty message: the
+ *    kernel's detach at its exit looks like a publication. SysV has no lock to take, so
  *    rewriting an existing SysV segment while a reader copies it can show
  *    a mix of old and new bytes; new segments are always published whole.
  *
@@ -480,6 +485,15 @@ shmipc_message_is_published (const ShmipcStat *stat_buf)
   return TRUE;
 }
 
+/* TRUE when a reader that does not wait may read the object now. */
+static gboolean
+readable_now (const ShmipcStat *st)
+{
+  gint32 pid;
+
+  return _shmipc_message_state (st, &pid) == _SHMIPC_MESSAGE_PUBLISHED;
+}
+
 /* Looks at the object by name (a missing one is not an error: *found is
  * FALSE) without attaching it: attaching and detaching a SysV segment
  * ourselves would set its shm_dtime, which is part of what marks it
@@ -537,7 +551,7 @@ open_published (const gchar    *name,
       segment->unpublished = st->mode == 0;
       return g_steal_pointer (&segment);
     }
-  if (wait ? shmipc_message_is_published (st) : st->mode != 0)
+  if (wait ? shmipc_message_is_published (st) : readable_now (st))
     return g_steal_pointer (&segment);
   return NULL;
 }
@@ -615,7 +629,7 @@ shmipc_message_open_reader (const gchar         *name,
         {
           if (!stat_by_name (name, backend, &st, &found, error))
             return NULL;
-          if (found && (force || (wait ? shmipc_message_is_published (&st) : st.mode != 0)))
+          if (found && (force || (wait ? shmipc_message_is_published (&st) : readable_now (&st))))
             {
               segment = open_published (name, backend, force, wait, &st, &local_error);
               if (segment != NULL)
@@ -662,7 +676,7 @@ shmipc_message_open_reader (const gchar         *name,
           g_autofree gchar *reason = NULL;
           gboolean abandoned;
 
-          if (found && st.mode == 0)
+          if (found && !readable_now (&st))
             reason = unpublished_reason (&st, &abandoned);
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT,
                        "Timed out after %g s waiting for \"%s\" to be published%s%s",

@@ -8,11 +8,12 @@
  * the object. When the object is missing it says, as the original did,
  * "cons: Shared memory failed: No such file or directory".
  *
- * --wait: a missing object, or one its producer has not published yet
- * (see shmipc_message_is_published(): a POSIX object of mode 0000, a SysV
- * segment nobody has detached from), is looked at again every 10 ms until
- * it is published or the time is up. The bytes are copied out under a
- * shared flock() that prod's exclusive one excludes. The logic lives in
+ * An object its producer has not published (mode 0000, see
+ * shmipc-message.c) is refused, saying whether its writer still runs;
+ * --force reads it as it is. --wait: a missing or unpublished object is
+ * looked at again every 10 ms until it is published or the time is up.
+ * The bytes are copied out under a shared flock() that prod's exclusive
+ * one excludes. The logic lives in
  * libshmipc (shmipc-message.c); this file only parses options and prints.
  *
  * --stream copies a channel (shmipc-channel.c) filled by "prod --stream"
@@ -111,12 +112,11 @@ static const char description[] =
   "--wait (or -w): when the object does not exist or is not published yet,\n"
   "cons looks again every 10 ms until it is, for SECONDS at most when given\n"
   "as --wait=SECONDS, else for as long as it takes; so cons may start before\n"
-  "prod. It never reads half a message: prod creates a new POSIX object with\n"
-  "mode 0000 and gives it its final mode only when the message is complete,\n"
-  "and rewrites an existing one under an exclusive flock(2), while cons reads\n"
-  "under a shared one. A SysV segment counts as published once a process has\n"
-  "detached from it (prod does when done); with --key, cons waits only for\n"
-  "the segment to exist.\n"
+  "prod. It never reads half a message: prod creates a new object with mode\n"
+  "0000 and gives it its final mode only when the message is complete (a\n"
+  "SysV segment must also have been detached from once), and rewrites an\n"
+  "existing POSIX object under an exclusive flock(2), while cons reads under\n"
+  "a shared one. With --key, cons waits only for the segment to exist.\n"
   "Without --wait, cons refuses an object that was never published (mode\n"
   "0000): it says whether its writer is still writing it or died before\n"
   "finishing it, and by which process where that is known, and leaves it in\n"

@@ -14,12 +14,12 @@
  * object keeps its size; --size grows it when it is smaller (never
  * shrinks it; SysV segments cannot grow).
  *
- * Publication (so that "cons --wait" never sees half a message): a new
- * POSIX object is created with mode 0000 and gets its final mode only once
- * the message is in place; an existing one is rewritten under an exclusive
- * flock(). A new SysV segment counts as published once prod detaches from
- * it. The logic lives in libshmipc (shmipc-message.c); this file only
- * parses options and prints.
+ * Publication (so that cons never sees half a message): a new object is
+ * created with mode 0000 and gets its final mode only once the message is
+ * in place; an existing POSIX object is rewritten under an exclusive
+ * flock(). A prod killed before publishing leaves an object of mode 0000
+ * that cons refuses. The logic lives in libshmipc (shmipc-message.c);
+ * this file only parses options and prints.
  *
  * --stream copies standard input into a channel (shmipc-channel.c) for
  * "cons --stream"; tool_run_stream() runs it and handles signals.
@@ -86,13 +86,16 @@ static const char description[] =
   "object is never shrunk, and grown only when --size asks for more.\n"
   "prod refuses to write into another user's object unless --force is given.\n"
   "\n"
-  "Publishing: \"cons --wait\" never sees half a message. A new POSIX object\n"
+  "Publishing: cons never sees half a message. A new object (POSIX or SysV)\n"
   "is created with mode 0000 and receives its final mode only when the data\n"
-  "is in place; an existing POSIX object is rewritten under an exclusive\n"
-  "flock(2), which cons respects. A new SysV segment counts as published when\n"
-  "prod detaches from it; SysV has no lock, so rewriting an existing SysV\n"
-  "segment while it is being read can show a mix. Mode 0000 is therefore\n"
-  "refused for --mode.\n"
+  "is in place; a prod killed before that leaves an unpublished object,\n"
+  "which cons refuses and \"shmdump --list\" marks, and which a later prod\n"
+  "publishes. An existing POSIX object is rewritten under an exclusive\n"
+  "flock(2), which cons respects; SysV has no lock, so rewriting an existing\n"
+  "SysV segment while it is being read can show a mix. Mode 0000 is\n"
+  "therefore refused for --mode.\n"
+  "Anything but a shared-memory object under the name (a FIFO, a directory,\n"
+  "a socket, a symbolic link, a device) is refused at once and left alone.\n"
   "\n"
   "Unless --quiet is given, prod shows the first 64 bytes of the object\n"
   "before and after writing (\"display: prod\").\n"
