@@ -108,7 +108,9 @@ for u in $users; do
     n="$n-live"
     track "$n"
     # Simple commands, so that $! is the writer's pid (setpriv and env
-    # exec what they run).
+    # exec what they run). The previous round's "ready" must not count:
+    # the job truncates the file only once it runs.
+    rm -f "$work/holder"
     if [ "$u" = nobody ]; then
       setpriv --reuid="$nobody_uid" --regid="$(id -g nobody)" --clear-groups \
         env SHMIPC_BACKEND="$b" "$mkmessage" hold "$n" "in progress" >"$work/holder" 2>&1 &
@@ -117,7 +119,7 @@ for u in $users; do
     fi
     holder=$!
     i=0
-    until grep -q ready "$work/holder" 2>/dev/null; do
+    until grep -qx ready "$work/holder" 2>/dev/null; do
       i=$((i + 1)); [ $i -lt 500 ] || { fail "$u/$b: the writer did not start: $(cat "$work/holder")"; break; }
       sleep 0.01
     done
