@@ -7,6 +7,7 @@
 #define SHMIPC_BACKEND_PRIVATE_H
 
 #include "shmipc-private.h"
+#include "shmipc-guard-private.h"
 
 G_BEGIN_DECLS
 
@@ -104,6 +105,15 @@ gboolean _shmipc_segment_lock  (ShmipcSegment  *segment,
 G_GNUC_INTERNAL
 gboolean _shmipc_segment_check (ShmipcSegment  *segment,
                                 GError        **error);
+/* Runs @func (@data) under a guard over @segment's whole mapping
+ * (shmipc-guard-private.h states what @func may do). FALSE with @error
+ * when @segment was broken already, or when an access faulted: the
+ * segment is then marked broken (_shmipc_segment_fault()). */
+G_GNUC_INTERNAL
+gboolean _shmipc_segment_guarded (ShmipcSegment      *segment,
+                                  ShmipcGuardedFunc   func,
+                                  gpointer            data,
+                                  GError            **error);
 /* Called after a guard (shmipc-guard-private.h) caught a fault at
  * @address in @segment's mapping: marks the segment broken and sets
  * @error (SHMIPC_ERROR_CORRUPT) to what happened, e.g. 'Object "/x" was

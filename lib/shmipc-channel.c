@@ -62,9 +62,9 @@
  *
  * Truncation: another process may shrink a POSIX channel object while it
  * is mapped, and touching the lost pages raises SIGBUS. Every public
- * function that touches the header or the ring runs under one guard
- * (shmipc-guard-private.h) for the whole call (GUARD_BEGIN/GUARD_END
- * below): a fault makes the call fail with SHMIPC_ERROR_CORRUPT ("was
+ * function that touches the header or the ring runs whole under one guard
+ * (shmipc-guard-private.h, through _shmipc_segment_guarded() and the Call
+ * trampolines below): a fault makes the call fail with SHMIPC_ERROR_CORRUPT ("was
  * truncated to N bytes by another process") and marks the segment broken,
  * so that every later call fails the same way without touching the
  * mapping. shmipc_channel_free() then only unmaps. The fd functions move
@@ -159,24 +159,6 @@ struct _ShmipcChannel {
   volatile gint aborted; /* set by shmipc_channel_abort(), maybe in a signal handler */
 };
 
-/* Guarding a whole API call. GUARD_BEGIN checks that the segment is not
- * broken, then guards the mapping; a fault jumps back here, marks the
- * segment broken, sets @error and returns @failval. Nothing between
- * GUARD_BEGIN and GUARD_END allocates or takes a lock while it touches
- * the mapping (errors are set after the last load), so the jump loses
- * nothing. */
-#define GUARD_BEGIN(channel, error, failval) \
-  ShmipcGuard guard_; \
-  if (!_shmipc_segment_check ((channel)->segment, (error))) \
-    return failval; \
-  if (sigsetjmp (guard_.env, 0) != 0) \
-    { \
-      _shmipc_segment_fault ((channel)->segment, guard_.fault_address, (error)); \
-      return failval; \
-    } \
-  _shmipc_guard_push (&guard_, (channel)->header, \
-                      shmipc_segment_get_size ((channel)->segment))
-#define GUARD_END() _shmipc_guard_pop (&guard_)
 
 static guint64
 magic_value (void)
@@ -756,52 +738,65 @@ typedef enum {
  * never claimed and @claim_unclaimed, or claimed by a process that died.
  * Returns -1 with @error set when the object is not a channel and cannot
  * become one. */
+typedef struct {
+  ChannelHeader *header;
+  gboolean fits;
+  guint64 me;
+  gboolean claim_unclaimed;
+  int found;
+} Claim;
+
+/* Reads the header's magic and claims the initialiser word (run under a
+ * guard). */
+static void
+claim_call (gpointer data)
+{
+  Claim *c = data;
+  ChannelHeader *h = c->header;
+  guint64 magic;
+  guint64 cur;
+
+  /* Acquire: pairs with the initialiser's release store of the magic, so
+   * every other header field is initialised once it shows. */
+  magic = __atomic_load_n (&h->magic, __ATOMIC_ACQUIRE);
+  cur = __atomic_load_n (&h->initialiser, __ATOMIC_ACQUIRE);
+  if (magic == magic_value ())
+    c->found = FOUND_CHANNEL;
+  else if (magic != 0 || !c->fits)
+    c->found = -1;
+  else if (cur == 0 && !c->claim_unclaimed)
+    c->found = FOUND_UNCLAIMED;
+  else if (cur != 0 && owner_alive (cur))
+    c->found = FOUND_WAIT;
+  else if (__atomic_compare_exchange_n (&h->initialiser, &cur, c->me, FALSE,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    c->found = FOUND_CLAIMED;
+  else
+    c->found = FOUND_WAIT;   /* another process claimed it just now */
+}
+
 static int
 claim_initialiser (ShmipcSegment  *segment,
                    guint64         me,
                    gboolean        claim_unclaimed,
                    GError        **error)
 {
-  ChannelHeader *h = shmipc_segment_get_data (segment);
   gsize size = shmipc_segment_get_size (segment);
   /* Room for a header and a ring: what a creator sizes its object to. */
-  gboolean fits = size >= SHMIPC_CHANNEL_HEADER_SIZE + SHMIPC_CHANNEL_MIN_CAPACITY &&
-                  size - SHMIPC_CHANNEL_HEADER_SIZE <= SHMIPC_CHANNEL_MAX_CAPACITY;
-  ShmipcGuard guard;
-  guint64 magic;
-  guint64 cur;
-  int found;
+  Claim claim = {
+    shmipc_segment_get_data (segment),
+    size >= SHMIPC_CHANNEL_HEADER_SIZE + SHMIPC_CHANNEL_MIN_CAPACITY &&
+      size - SHMIPC_CHANNEL_HEADER_SIZE <= SHMIPC_CHANNEL_MAX_CAPACITY,
+    me, claim_unclaimed, -1
+  };
 
-  if (sigsetjmp (guard.env, 0) != 0)
+  if (claim.header != NULL && size >= sizeof (ChannelHeader))
     {
-      _shmipc_segment_fault (segment, guard.fault_address, error);
-      return -1;
+      if (!_shmipc_segment_guarded (segment, claim_call, &claim, error))
+        return -1;
+      if (claim.found >= 0)
+        return claim.found;
     }
-  if (h == NULL || size < sizeof (ChannelHeader))
-    goto not_a_channel;
-  _shmipc_guard_push (&guard, h, size);
-  /* Acquire: pairs with the initialiser's release store of the magic, so
-   * every other header field is initialised once it shows. */
-  magic = __atomic_load_n (&h->magic, __ATOMIC_ACQUIRE);
-  cur = __atomic_load_n (&h->initialiser, __ATOMIC_ACQUIRE);
-  if (magic == magic_value ())
-    found = FOUND_CHANNEL;
-  else if (magic != 0 || !fits)
-    found = -1;
-  else if (cur == 0 && !claim_unclaimed)
-    found = FOUND_UNCLAIMED;
-  else if (cur != 0 && owner_alive (cur))
-    found = FOUND_WAIT;
-  else if (__atomic_compare_exchange_n (&h->initialiser, &cur, me, FALSE,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-    found = FOUND_CLAIMED;
-  else
-    found = FOUND_WAIT;   /* another process claimed it just now */
-  _shmipc_guard_pop (&guard);
-  if (found >= 0)
-    return found;
-
-not_a_channel:
   g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
                "\"%s\" is not a channel (%" G_GSIZE_FORMAT " bytes, no channel header)",
                shmipc_segment_get_name (segment), size);
@@ -919,18 +914,31 @@ channel_attach (ShmipcChannel  *channel,
 
 }
 
+typedef struct {
+  ShmipcChannel *channel;
+  gboolean initialise;
+  gint64 deadline;
+  GError **error;
+  gboolean ok;
+} Attach;
+
+static void
+attach_call (gpointer data)
+{
+  Attach *a = data;
+
+  a->ok = channel_attach (a->channel, a->initialise, a->deadline, a->error);
+}
+
 static gboolean
 attach_guarded (ShmipcChannel  *channel,
                 gboolean        initialise,
                 gint64          deadline,
                 GError        **error)
 {
-  gboolean ok;
+  Attach attach = { channel, initialise, deadline, error, FALSE };
 
-  GUARD_BEGIN (channel, error, FALSE);
-  ok = channel_attach (channel, initialise, deadline, error);
-  GUARD_END ();
-  return ok;
+  return _shmipc_segment_guarded (channel->segment, attach_call, &attach, error) && attach.ok;
 }
 
 /**
@@ -1086,11 +1094,12 @@ shmipc_channel_open (const gchar        *name,
   return channel;
 }
 
-/* What leaving does to the header, under a guard. */
+/* What leaving does to the header (run under a guard). */
 static void
-free_header (ShmipcChannel *channel)
+leave_header (gpointer data)
 {
-  GUARD_BEGIN (channel, NULL, );
+  ShmipcChannel *channel = data;
+
   if (!channel->finished)
     {
       guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
@@ -1101,7 +1110,6 @@ free_header (ShmipcChannel *channel)
         wake_peer (channel);
     }
   release_slot (channel, 0);
-  GUARD_END ();
 }
 
 /**
@@ -1121,7 +1129,7 @@ shmipc_channel_free (ShmipcChannel *channel)
 
   /* A truncated object is only unmapped. */
   if (channel->segment->broken == NULL)
-    free_header (channel);
+    _shmipc_segment_guarded (channel->segment, leave_header, channel, NULL);
   shmipc_segment_free (channel->segment);
   g_free (channel);
 }
@@ -1727,9 +1735,44 @@ out:
 
 /* ---------------------------------------------------------------------- */
 /* Guarded entry points: the documentation of each is above its channel_*()
- * implementation. A fault anywhere in the call (header or ring) makes it
- * fail with SHMIPC_ERROR_CORRUPT; see "Truncation" at the top. */
+ * implementation. Each call runs whole under one guard over the mapping
+ * (_shmipc_segment_guarded()): a fault anywhere in the call (header or
+ * ring) makes it fail with SHMIPC_ERROR_CORRUPT; see "Truncation" at the
+ * top. The channel_*() functions keep the guard's contract: they hold no
+ * lock, allocation or descriptor across an access to the mapping, and set
+ * their errors after their last access. */
 /* ---------------------------------------------------------------------- */
+
+/* The arguments of one entry point, and its result. */
+typedef struct {
+  ShmipcChannel *channel;
+  gpointer pointer;        /* reserve, peek: data_out; write: data; read: buffer */
+  gsize *length_out;
+  gsize length;
+  gint timeout_ms;
+  int fd;
+  guint64 *bytes_out;
+  GError **error;
+  gssize result;
+} Call;
+
+static gssize
+run_call (Call              *call,
+          ShmipcGuardedFunc  func,
+          gssize             failed)
+{
+  if (!_shmipc_segment_guarded (call->channel->segment, func, call, call->error))
+    return failed;
+  return call->result;
+}
+
+static void
+call_reserve (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_reserve (c->channel, c->pointer, c->length_out, c->timeout_ms, c->error);
+}
 
 gboolean
 shmipc_channel_reserve (ShmipcChannel  *channel,
@@ -1738,15 +1781,18 @@ shmipc_channel_reserve (ShmipcChannel  *channel,
                         gint            timeout_ms,
                         GError        **error)
 {
-  gboolean ok;
+  Call call = { channel, data_out, length_out, 0, timeout_ms, -1, NULL, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_reserve (channel, data_out, length_out, timeout_ms, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_reserve, FALSE);
+}
+
+static void
+call_commit (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_commit (c->channel, c->length, c->error);
 }
 
 gboolean
@@ -1754,15 +1800,18 @@ shmipc_channel_commit (ShmipcChannel  *channel,
                        gsize           length,
                        GError        **error)
 {
-  gboolean ok;
+  Call call = { channel, NULL, NULL, length, 0, -1, NULL, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_commit (channel, length, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_commit, FALSE);
+}
+
+static void
+call_write (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_write (c->channel, c->pointer, c->length, c->timeout_ms, c->error);
 }
 
 gboolean
@@ -1772,30 +1821,36 @@ shmipc_channel_write (ShmipcChannel  *channel,
                       gint            timeout_ms,
                       GError        **error)
 {
-  gboolean ok;
+  Call call = { channel, (gpointer) data, NULL, length, timeout_ms, -1, NULL, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_write (channel, data, length, timeout_ms, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_write, FALSE);
+}
+
+static void
+call_close_write (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_close_write (c->channel, c->error);
 }
 
 gboolean
 shmipc_channel_close_write (ShmipcChannel  *channel,
                             GError        **error)
 {
-  gboolean ok;
+  Call call = { channel, NULL, NULL, 0, 0, -1, NULL, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_close_write (channel, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_close_write, FALSE);
+}
+
+static void
+call_peek (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_peek (c->channel, c->pointer, c->length_out, c->timeout_ms, c->error);
 }
 
 gboolean
@@ -1805,15 +1860,18 @@ shmipc_channel_peek (ShmipcChannel   *channel,
                      gint             timeout_ms,
                      GError         **error)
 {
-  gboolean ok;
+  Call call = { channel, data_out, length_out, 0, timeout_ms, -1, NULL, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_peek (channel, data_out, length_out, timeout_ms, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_peek, FALSE);
+}
+
+static void
+call_consume (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_consume (c->channel, c->length, c->error);
 }
 
 gboolean
@@ -1821,15 +1879,18 @@ shmipc_channel_consume (ShmipcChannel  *channel,
                         gsize           length,
                         GError        **error)
 {
-  gboolean ok;
+  Call call = { channel, NULL, NULL, length, 0, -1, NULL, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_consume (channel, length, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_consume, FALSE);
+}
+
+static void
+call_read (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_read (c->channel, c->pointer, c->length, c->timeout_ms, c->error);
 }
 
 gssize
@@ -1839,15 +1900,18 @@ shmipc_channel_read (ShmipcChannel  *channel,
                      gint            timeout_ms,
                      GError        **error)
 {
-  gssize n;
+  Call call = { channel, buffer, NULL, length, timeout_ms, -1, NULL, error, 0 };
 
   g_return_val_if_fail (channel != NULL, -1);
-  {
-    GUARD_BEGIN (channel, error, -1);
-    n = channel_read (channel, buffer, length, timeout_ms, error);
-    GUARD_END ();
-  }
-  return n;
+  return run_call (&call, call_read, -1);
+}
+
+static void
+call_send_fd (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_send_fd (c->channel, c->fd, c->bytes_out, c->timeout_ms, c->error);
 }
 
 gboolean
@@ -1857,18 +1921,21 @@ shmipc_channel_send_fd (ShmipcChannel  *channel,
                         gint            timeout_ms,
                         GError        **error)
 {
-  gboolean ok;
+  Call call = { channel, NULL, NULL, 0, timeout_ms, fd, bytes_out, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
-  /* The count so far is lost when a fault jumps out of the call. */
+  /* The count so far is lost when a fault abandons the call. */
   if (bytes_out != NULL)
     *bytes_out = 0;
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_send_fd (channel, fd, bytes_out, timeout_ms, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_send_fd, FALSE);
+}
+
+static void
+call_receive_fd (gpointer data)
+{
+  Call *c = data;
+
+  c->result = channel_receive_fd (c->channel, c->fd, c->bytes_out, c->timeout_ms, c->error);
 }
 
 gboolean
@@ -1878,22 +1945,29 @@ shmipc_channel_receive_fd (ShmipcChannel  *channel,
                            gint            timeout_ms,
                            GError        **error)
 {
-  gboolean ok;
+  Call call = { channel, NULL, NULL, 0, timeout_ms, fd, bytes_out, error, 0 };
 
   g_return_val_if_fail (channel != NULL, FALSE);
   if (bytes_out != NULL)
     *bytes_out = 0;
-  {
-    GUARD_BEGIN (channel, error, FALSE);
-    ok = channel_receive_fd (channel, fd, bytes_out, timeout_ms, error);
-    GUARD_END ();
-  }
-  return ok;
+  return run_call (&call, call_receive_fd, FALSE);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Abort, removal, accessors                                                */
 /* ---------------------------------------------------------------------- */
+
+/* Async-signal-safe: atomic stores and the futex system call. */
+static void
+abort_header (gpointer data)
+{
+  ShmipcChannel *channel = data;
+
+  __atomic_store_n (&channel->header->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
+  /* Wake both sleepers unconditionally: this path is rare. */
+  word_wake (&channel->header->consumer_wake);
+  word_wake (&channel->header->producer_wake);
+}
 
 /**
  * shmipc_channel_abort:
@@ -1919,18 +1993,8 @@ shmipc_channel_abort (ShmipcChannel *channel)
    * guard's push and pop are async-signal-safe. */
   if (channel->segment->broken != NULL)
     return;
-  {
-    ShmipcGuard guard;
-
-    if (sigsetjmp (guard.env, 0) != 0)
-      return;
-    _shmipc_guard_push (&guard, channel->header, shmipc_segment_get_size (channel->segment));
-    __atomic_store_n (&channel->header->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
-    /* Wake both sleepers unconditionally: this path is rare. */
-    word_wake (&channel->header->consumer_wake);
-    word_wake (&channel->header->producer_wake);
-    _shmipc_guard_pop (&guard);
-  }
+  _shmipc_guard_run (channel->header, shmipc_segment_get_size (channel->segment),
+                     abort_header, channel, NULL);
 }
 
 /**
@@ -2019,22 +2083,30 @@ shmipc_channel_get_created (ShmipcChannel *channel)
  *
  * Returns: %TRUE for a channel.
  */
+typedef struct {
+  gconstpointer data;
+  gsize size;
+  gboolean found;
+} Probe;
+
+static void
+probe_magic (gpointer user_data)
+{
+  Probe *probe = user_data;
+
+  probe->found = has_magic (probe->data, probe->size);
+}
+
 gboolean
 shmipc_channel_is_channel (gconstpointer data,
                            gsize         size)
 {
-  ShmipcGuard guard;
-  gboolean found;
+  Probe probe = { data, size, FALSE };
 
   if (data == NULL || size < sizeof (ChannelHeader))
     return FALSE;
   /* A mapping truncated under us holds no header. */
-  if (sigsetjmp (guard.env, 0) != 0)
-    return FALSE;
-  _shmipc_guard_push (&guard, data, size);
-  found = has_magic (data, size);
-  _shmipc_guard_pop (&guard);
-  return found;
+  return _shmipc_guard_run (data, size, probe_magic, &probe, NULL) && probe.found;
 }
 
 /**
@@ -2101,28 +2173,32 @@ channel_inspect (ShmipcSegment      *segment,
   return TRUE;
 }
 
+typedef struct {
+  ShmipcSegment *segment;
+  ShmipcChannelInfo *info_out;
+  GError **error;
+  gboolean ok;
+} Inspect;
+
+static void
+inspect_call (gpointer data)
+{
+  Inspect *inspect = data;
+
+  inspect->ok = channel_inspect (inspect->segment, inspect->info_out, inspect->error);
+}
+
 gboolean
 shmipc_channel_inspect (ShmipcSegment      *segment,
                         ShmipcChannelInfo  *info_out,
                         GError            **error)
 {
-  ShmipcGuard guard;
-  gboolean ok;
+  Inspect inspect = { segment, info_out, error, FALSE };
 
   g_return_val_if_fail (segment != NULL, FALSE);
   g_return_val_if_fail (info_out != NULL, FALSE);
 
-  if (!_shmipc_segment_check (segment, error))
-    return FALSE;
-  if (sigsetjmp (guard.env, 0) != 0)
-    {
-      _shmipc_segment_fault (segment, guard.fault_address, error);
-      return FALSE;
-    }
-  _shmipc_guard_push (&guard, segment->data, segment->size);
-  ok = channel_inspect (segment, info_out, error);
-  _shmipc_guard_pop (&guard);
-  return ok;
+  return _shmipc_segment_guarded (segment, inspect_call, &inspect, error) && inspect.ok;
 }
 
 /**

@@ -3,22 +3,81 @@
  * Copyright (C) 2026 The shmipc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * See shmipc-guard-private.h for how guards are used.
+ * The contract of guarded code is in shmipc-guard-private.h. Here: how the
+ * guard works.
+ *
+ * _shmipc_guard_run() is the one sigsetjmp() of libshmipc. It links a
+ * guard (the jump buffer and the range) into a per-thread list and calls
+ * the guarded function. The SIGBUS handler (sigaction, SA_SIGINFO |
+ * SA_NODEFER | SA_ONSTACK) looks for a guard of the faulting thread whose
+ * range holds the fault's address (si_addr; only faults the kernel
+ * reports, si_code > 0, carry one), unlinks it and every inner one, and
+ * siglongjmp()s back into _shmipc_guard_run(), which returns FALSE.
+ * sigsetjmp (env, 0) saves no signal mask (no system call): SA_NODEFER
+ * leaves SIGBUS unblocked while the handler runs, so jumping out of it
+ * leaves the mask as it was.
+ *
+ * Any other SIGBUS goes to the action that was in place before ours: its
+ * handler is called, or the default action is restored and the signal
+ * delivered again, so the process dies of SIGBUS as it would have. A
+ * handler that chains back to ours (it recorded ours as its previous
+ * action, and we recorded it after it replaced us) would make the two
+ * call each other for ever: the second time the same signal reaches us
+ * while we forward it, it gets the default action.
+ *
+ * Loading: the library may be dlopen()ed (Python, through GObject
+ * Introspection), so the per-thread list uses the default TLS model, and
+ * the library is linked with -z nodelete: a handler must never point into
+ * an unloaded library. A thread's TLS is touched by the first guard it
+ * runs; the handler reads it only while some guard is active
+ * (active_guards), so a SIGBUS in a thread that never ran a guard, while
+ * no thread runs one, costs no TLS allocation in the handler.
+ *
+ * Another handler installed after ours: _shmipc_guard_install() puts ours
+ * back (chaining to the newcomer) whenever a segment is opened.
  */
 #include <errno.h>
-#include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <string.h>
 
 #include "shmipc-guard-private.h"
 
-/* The innermost active guard of this thread. initial-exec: the handler
- * reads it, and this model needs no allocation or lock to get at it (the
- * library is linked, not dlopen()ed, by anything that maps objects). */
-static __thread ShmipcGuard *current_guard __attribute__ ((tls_model ("initial-exec")));
+typedef struct _Guard Guard;
 
-static struct sigaction previous_action;
-static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+struct _Guard {
+  sigjmp_buf env;
+  const guint8 *start;
+  gsize length;
+  Guard *prev;
+  /* Set by the handler before it jumps: where the fault was. */
+  gpointer fault_address;
+};
+
+/* The innermost active guard of this thread. */
+static __thread Guard *current_guard;
+/* The signal this thread is forwarding to the previous action, to see a
+ * handler that chains back to ours. */
+static __thread siginfo_t *forwarding;
+static __thread gpointer forwarding_address;
+
+/* Guards active in all threads. */
+static gint active_guards;
+
+/* The action in place before ours. Two slots: a new install writes one
+ * while the handler may read the other, then publishes it. */
+static struct sigaction previous_slots[2];
+static struct sigaction *previous_action;
+static gboolean installed;
+G_LOCK_DEFINE_STATIC (install);
+
+static void handle_sigbus (int sig, siginfo_t *info, void *context);
+
+static gboolean
+is_ours (const struct sigaction *action)
+{
+  return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == handle_sigbus;
+}
 
 /* Hands a SIGBUS that is not ours to whoever had it before us. */
 static void
@@ -26,24 +85,36 @@ forward (int        sig,
          siginfo_t *info,
          void      *context)
 {
-  if (previous_action.sa_flags & SA_SIGINFO)
+  const struct sigaction *prev = __atomic_load_n (&previous_action, __ATOMIC_ACQUIRE);
+  gboolean again = info != NULL && forwarding == info &&
+                   forwarding_address == info->si_addr;
+
+  if (prev != NULL && !again && !is_ours (prev))
     {
-      if (previous_action.sa_sigaction != NULL)
+      if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction != NULL)
         {
-          previous_action.sa_sigaction (sig, info, context);
+          forwarding = info;
+          forwarding_address = info != NULL ? info->si_addr : NULL;
+          prev->sa_sigaction (sig, info, context);
+          forwarding = NULL;
           return;
         }
-    }
-  else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN)
-    {
-      previous_action.sa_handler (sig);
-      return;
+      if (!(prev->sa_flags & SA_SIGINFO) &&
+          prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN)
+        {
+          forwarding = info;
+          forwarding_address = info != NULL ? info->si_addr : NULL;
+          prev->sa_handler (sig);
+          forwarding = NULL;
+          return;
+        }
     }
 
   /* The default action (ignoring a fault is not possible: SIG_IGN is
    * treated as SIG_DFL). Restore it: a fault from an instruction happens
    * again when the handler returns, and kills; a signal somebody sent is
    * sent again, and kills now (SA_NODEFER: it is not blocked here). */
+  forwarding = NULL;
   signal (SIGBUS, SIG_DFL);
   if (info == NULL || info->si_code <= 0)
     raise (SIGBUS);
@@ -55,11 +126,12 @@ handle_sigbus (int        sig,
                void      *context)
 {
   int saved_errno = errno;
-  ShmipcGuard *guard;
+  Guard *guard;
 
   /* Only faults the kernel reports carry an address (si_code > 0); a
    * SIGBUS sent by kill() or raise() is never one of ours. */
-  if (info != NULL && info->si_code > 0)
+  if (info != NULL && info->si_code > 0 &&
+      __atomic_load_n (&active_guards, __ATOMIC_RELAXED) > 0)
     for (guard = current_guard; guard != NULL; guard = guard->prev)
       {
         const guint8 *addr = info->si_addr;
@@ -78,43 +150,73 @@ handle_sigbus (int        sig,
   forward (sig, info, context);
 }
 
-static void
-install (void)
+void
+_shmipc_guard_install (void)
 {
+  struct sigaction current;
   struct sigaction action;
+  struct sigaction *slot;
 
+  G_LOCK (install);
+  if (sigaction (SIGBUS, NULL, &current) == 0 && is_ours (&current))
+    {
+      installed = TRUE;
+      G_UNLOCK (install);
+      return;
+    }
   memset (&action, 0, sizeof action);
   action.sa_sigaction = handle_sigbus;
   /* SA_NODEFER: jumping out of the handler leaves SIGBUS unblocked
    * without sigsetjmp having to save the signal mask (a system call). */
   action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
   sigemptyset (&action.sa_mask);
-  if (sigaction (SIGBUS, &action, &previous_action) != 0)
+  slot = previous_action == &previous_slots[0] ? &previous_slots[1] : &previous_slots[0];
+  if (sigaction (SIGBUS, &action, slot) == 0)
+    {
+      __atomic_store_n (&previous_action, slot, __ATOMIC_RELEASE);
+      installed = TRUE;
+    }
+  else
     g_warning ("Cannot install a SIGBUS handler (%s): a truncated object will "
                "kill the process", g_strerror (errno));
+  G_UNLOCK (install);
 }
 
-void
-_shmipc_guard_push (ShmipcGuard   *guard,
-                    gconstpointer  start,
-                    gsize          length)
+gboolean
+_shmipc_guard_run (gconstpointer       start,
+                   gsize               length,
+                   ShmipcGuardedFunc   func,
+                   gpointer            data,
+                   gpointer           *fault_out)
 {
-  pthread_once (&install_once, install);
-  guard->start = start;
-  guard->length = start != NULL ? length : 0;
-  guard->fault_address = NULL;
-  guard->prev = current_guard;
+  Guard guard;
+
+  if (G_UNLIKELY (!__atomic_load_n (&installed, __ATOMIC_ACQUIRE)))
+    _shmipc_guard_install ();
+
+  guard.start = start;
+  guard.length = start != NULL ? length : 0;
+  guard.fault_address = NULL;
+  guard.prev = current_guard;
+  __atomic_fetch_add (&active_guards, 1, __ATOMIC_RELAXED);
+  if (sigsetjmp (guard.env, 0) != 0)
+    {
+      /* The handler has unlinked the guard. */
+      __atomic_fetch_sub (&active_guards, 1, __ATOMIC_RELAXED);
+      if (fault_out != NULL)
+        *fault_out = guard.fault_address;
+      return FALSE;
+    }
   /* The handler runs in this thread: only the compiler must not reorder. */
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
-  current_guard = guard;
+  current_guard = &guard;
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
-}
 
-void
-_shmipc_guard_pop (ShmipcGuard *guard)
-{
+  func (data);
+
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
-  if (current_guard == guard)
-    current_guard = guard->prev;
+  current_guard = guard.prev;
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
+  __atomic_fetch_sub (&active_guards, 1, __ATOMIC_RELAXED);
+  return TRUE;
 }

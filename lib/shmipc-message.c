@@ -57,7 +57,6 @@
 #include <unistd.h>
 
 #include "shmipc-backend-private.h"
-#include "shmipc-guard-private.h"
 
 /* How long a waiting reader sleeps between two looks at the object. */
 #define POLL_INTERVAL_US (10 * 1000)
@@ -353,31 +352,24 @@ shmipc_message_open_writer (const gchar         *name,
   return g_steal_pointer (&segment);
 }
 
-/* Stores the message and zeroes the rest. Another process may truncate
- * the object while we write it: the stores run under a guard, and a
- * fault fails the write. */
-static gboolean
-fill (ShmipcSegment  *segment,
-      guint8         *dest,
-      gsize           size,
-      const guint8   *data,
-      gsize           len,
-      GError        **error)
-{
-  ShmipcGuard guard;
+/* Stores the message and zeroes the rest, under a guard: another process
+ * may truncate the object while we write it. */
+typedef struct {
+  guint8 *dest;
+  gsize size;
+  const guint8 *data;
+  gsize len;
+} Fill;
 
-  if (sigsetjmp (guard.env, 0) != 0)
-    {
-      _shmipc_segment_fault (segment, guard.fault_address, error);
-      return FALSE;
-    }
-  _shmipc_guard_push (&guard, dest, size);
-  if (len > 0)
-    memcpy (dest, data, len);
-  if (size > len)
-    memset (dest + len, 0, size - len);
-  _shmipc_guard_pop (&guard);
-  return TRUE;
+static void
+fill_bytes (gpointer user_data)
+{
+  Fill *fill = user_data;
+
+  if (fill->len > 0)
+    memcpy (fill->dest, fill->data, fill->len);
+  if (fill->size > fill->len)
+    memset (fill->dest + fill->len, 0, fill->size - fill->len);
 }
 
 /**
@@ -438,7 +430,7 @@ shmipc_message_write (ShmipcSegment  *segment,
   /* A writer that created the object holds this lock already. */
   if (!_shmipc_segment_lock (segment, LOCK_EX, error))
     return FALSE;
-  if (!fill (segment, dest, size, data, len, error))
+  if (!_shmipc_segment_guarded (segment, fill_bytes, &(Fill) { dest, size, data, len }, error))
     {
       _shmipc_segment_lock (segment, LOCK_UN, NULL);
       return FALSE;

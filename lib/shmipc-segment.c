@@ -190,6 +190,7 @@ open_with (const ShmipcBackendOps *ops,
       g_free (segment);
       return NULL;
     }
+  _shmipc_guard_install ();
   return segment;
 }
 
@@ -330,6 +331,7 @@ _shmipc_segment_open_key (gint32            key,
       g_free (segment);
       return NULL;
     }
+  _shmipc_guard_install ();
   return segment;
 }
 
@@ -414,6 +416,22 @@ _shmipc_segment_fault (ShmipcSegment  *segment,
     }
 }
 
+gboolean
+_shmipc_segment_guarded (ShmipcSegment      *segment,
+                         ShmipcGuardedFunc   func,
+                         gpointer            data,
+                         GError            **error)
+{
+  gpointer fault = NULL;
+
+  if (!_shmipc_segment_check (segment, error))
+    return FALSE;
+  if (_shmipc_guard_run (segment->data, segment->size, func, data, &fault))
+    return TRUE;
+  _shmipc_segment_fault (segment, fault, error);
+  return FALSE;
+}
+
 /**
  * shmipc_segment_copy_out:
  * @segment: a #ShmipcSegment
@@ -440,6 +458,20 @@ _shmipc_segment_fault (ShmipcSegment  *segment,
  * truncated ("Object "/x" was truncated to N bytes by another process
  * while mapped"); @buffer then holds an unspecified part of the bytes.
  */
+typedef struct {
+  gpointer dest;
+  gconstpointer src;
+  gsize length;
+} Copy;
+
+static void
+copy_bytes (gpointer data)
+{
+  Copy *copy = data;
+
+  memcpy (copy->dest, copy->src, copy->length);
+}
+
 gboolean
 shmipc_segment_copy_out (ShmipcSegment  *segment,
                          gsize           offset,
@@ -447,7 +479,7 @@ shmipc_segment_copy_out (ShmipcSegment  *segment,
                          gsize           length,
                          GError        **error)
 {
-  ShmipcGuard guard;
+  Copy copy;
 
   g_return_val_if_fail (segment != NULL, FALSE);
   g_return_val_if_fail (buffer != NULL || length == 0, FALSE);
@@ -460,20 +492,12 @@ shmipc_segment_copy_out (ShmipcSegment  *segment,
                    length, offset, segment->name, segment->size);
       return FALSE;
     }
-  if (!_shmipc_segment_check (segment, error))
-    return FALSE;
   if (length == 0)
-    return TRUE;
-
-  if (sigsetjmp (guard.env, 0) != 0)
-    {
-      _shmipc_segment_fault (segment, guard.fault_address, error);
-      return FALSE;
-    }
-  _shmipc_guard_push (&guard, segment->data, segment->size);
-  memcpy (buffer, (const guint8 *) segment->data + offset, length);
-  _shmipc_guard_pop (&guard);
-  return TRUE;
+    return _shmipc_segment_check (segment, error);
+  copy.dest = buffer;
+  copy.src = (const guint8 *) segment->data + offset;
+  copy.length = length;
+  return _shmipc_segment_guarded (segment, copy_bytes, &copy, error);
 }
 
 /**

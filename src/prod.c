@@ -113,16 +113,23 @@ static const char description[] =
   "Environment: SHMIPC_NAME (default object name), SHMIPC_BACKEND (posix,\n"
   "sysv or auto).";
 
-static void
-show (ShmipcSegment *segment)
+/* The display of the object's first bytes, copied out through the
+ * library (another process may truncate the object meanwhile). */
+static gboolean
+show (ShmipcSegment  *segment,
+      GError        **error)
 {
   g_autoptr(GString) out = g_string_new (NULL);
+  guint8 head[SHMIPC_SEED_DISPLAY_BYTES];
+  gsize n = MIN (shmipc_segment_get_size (segment), sizeof head);
 
   if (opt_quiet)
-    return;
-  shmipc_format_seed (out, g_get_prgname (), shmipc_segment_get_data (segment),
-                      shmipc_segment_get_size (segment));
+    return TRUE;
+  if (!shmipc_segment_copy_out (segment, 0, head, n, error))
+    return FALSE;
+  shmipc_format_seed (out, g_get_prgname (), head, n);
   fwrite (out->str, 1, out->len, stdout);
+  return TRUE;
 }
 
 /* The most bytes --input may bring: the size of the object when it
@@ -260,15 +267,15 @@ main (int    argc,
       tool_fail (error);
     }
 
-  show (segment);
-  if (!shmipc_message_write (segment, bytes, len, mode, &error))
+  if (!show (segment, &error) || !shmipc_message_write (segment, bytes, len, mode, &error))
     {
       /* Do not leave an unpublished object of ours behind. */
       if (shmipc_segment_get_created (segment))
         shmipc_segment_unlink (segment, NULL);
       tool_fail (error);
     }
-  show (segment);
+  if (!show (segment, &error))
+    tool_fail (error);
 
   if (fflush (stdout) != 0 || ferror (stdout))
     {

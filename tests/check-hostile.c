@@ -451,6 +451,121 @@ raise_to_previous_handler (const gchar *name)
   raise (SIGBUS);
 }
 
+/* A handler installed after libshmipc's: it ends the process with status
+ * foreign_status, or (chaining) passes the signal to the action it
+ * replaced. */
+static struct sigaction replaced;
+static gboolean chain;
+static volatile int foreign_status;
+
+static void
+foreign_handler (int        sig,
+                 siginfo_t *info,
+                 void      *context)
+{
+  if (!chain)
+    _exit (foreign_status);
+  if (replaced.sa_flags & SA_SIGINFO)
+    replaced.sa_sigaction (sig, info, context);
+  else if (replaced.sa_handler != SIG_DFL && replaced.sa_handler != SIG_IGN)
+    replaced.sa_handler (sig);
+  else
+    {
+      signal (SIGBUS, SIG_DFL);
+      raise (SIGBUS);
+    }
+}
+
+static void
+install_foreign (gboolean chaining)
+{
+  struct sigaction action;
+
+  memset (&action, 0, sizeof action);
+  action.sa_sigaction = foreign_handler;
+  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset (&action.sa_mask);
+  chain = chaining;
+  if (sigaction (SIGBUS, &action, &replaced) != 0)
+    _exit (4);
+}
+
+/* Truncates @segment's object and copies out of it: exits 5 unless the
+ * copy fails as truncated. */
+static void
+copy_truncated (ShmipcSegment *segment,
+                const gchar   *name)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 buffer[16];
+
+  shrink (name, 0);
+  if (shmipc_segment_copy_out (segment, 8192, buffer, sizeof buffer, &error) ||
+      !g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT))
+    _exit (5);
+}
+
+/* A handler that does not chain, installed after ours: the next open puts
+ * ours back in front, so guarded copies still fail cleanly, and a SIGBUS
+ * that is not ours reaches it. */
+static void
+replaced_then_reopened (const gchar *name)
+{
+  g_autofree gchar *other = g_strconcat (name, "-other", NULL);
+  ShmipcSegment *first = install_guard (name, SIG_DFL);
+  ShmipcSegment *second;
+
+  install_foreign (FALSE);
+  second = make_object (other, 65536);
+  /* The guarded copy must not reach the foreign handler (44)... */
+  foreign_status = 44;
+  copy_truncated (first, name);
+  shmipc_segment_free (second);
+  shmipc_unlink (other, SHMIPC_BACKEND_POSIX, NULL);
+  /* ...a SIGBUS that is not ours must (43). */
+  foreign_status = 43;
+  raise (SIGBUS);
+  _exit (6);
+}
+
+/* A handler that chains to the action it replaced (ours): a fault in a
+ * guarded copy goes through it to ours; a SIGBUS that is nobody's, once
+ * ours is back in front, goes round once and then kills. */
+static void
+chained (const gchar *name)
+{
+  g_autofree gchar *other = g_strconcat (name, "-other", NULL);
+  ShmipcSegment *first = install_guard (name, SIG_DFL);
+  ShmipcSegment *second;
+
+  install_foreign (TRUE);
+  copy_truncated (first, name);
+  second = make_object (other, 65536);
+  shmipc_segment_free (second);
+  shmipc_unlink (other, SHMIPC_BACKEND_POSIX, NULL);
+  raise (SIGBUS);
+  _exit (6);
+}
+
+START_TEST (test_handler_installed_after)
+{
+  g_autofree gchar *name = test_unique_name ("after");
+  int status;
+
+  TEST_SKIP_UNLESS (have_posix (), "no POSIX shared memory");
+  status = in_child (replaced_then_reopened, name);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 43,
+                 "non-chaining handler installed after: wait status 0x%x", status);
+  test_remove (name, SHMIPC_BACKEND_POSIX);
+
+  status = in_child (chained, name);
+  ck_assert_msg (WIFSIGNALED (status) && WTERMSIG (status) == SIGBUS,
+                 "chaining handler installed after: wait status 0x%x, not killed by SIGBUS",
+                 status);
+  test_remove (name, SHMIPC_BACKEND_POSIX);
+}
+END_TEST
+
 START_TEST (test_foreign_sigbus_kills)
 {
   g_autofree gchar *name = test_unique_name ("foreign");
@@ -489,6 +604,7 @@ hostile_suite (void)
   tcase_add_test (tc, test_channel_write_truncated);
   tcase_add_test (tc, test_channel_fd_truncated);
   tcase_add_test (tc, test_foreign_sigbus_kills);
+  tcase_add_test (tc, test_handler_installed_after);
   suite_add_tcase (suite, tc);
   return suite;
 }
