@@ -14,31 +14,21 @@ G_BEGIN_DECLS
 #define SHMIPC_PROBE_BYTES 4096
 
 /* One format libshmipc can recognise in an object's first bytes. The
- * table of probes is format_probes[] in shmipc-list.c: a new format (the
- * channel) adds one entry there, with its functions declared in its own
- * private header. Objects no probe claims are "raw". */
+ * table of probes is format_probes[] in shmipc-list.c; a format's own
+ * functions live with it (the channel's in shmipc-channel-inspect.c).
+ * Objects no probe claims are raw. */
 typedef struct {
-  /* The name shown in the FORMAT column and in JSON ("channel"). */
-  const char *name;
+  ShmipcObjectFormat format;
   /* TRUE when @head (the first @head_len bytes of an object of @size
    * bytes; @head_len is MIN (size, SHMIPC_PROBE_BYTES)) is this format,
    * e.g. a magic number and a consistent header. */
   gboolean (*probe) (const guint8 *head,
                      gsize         head_len,
                      guint64       size);
-  /* Optional: adds the decoded header for --info to @details, as
-   * alternating label and value strings (g_strdup'ed; the array frees
-   * them), e.g. "Capacity", "4194304", "Producer pid", "1234 (alive)".
-   * @info is the object being described (its size, backend and name or
-   * key, for a format that decodes its header through the library and so
-   * opens the object again, read-only); @head holds its first @head_len
-   * bytes. A format whose header records the processes using it adds the
-   * label SHMIPC_DETAIL_STALE, with "yes" when none of them runs and
-   * nothing in it waits for a process to come. */
-  void (*describe) (const ShmipcObjectInfo *info,
-                    const guint8           *head,
-                    gsize                   head_len,
-                    GPtrArray              *details);
+  /* Optional: decodes the object's header into @info (the format's own
+   * member, and @info->stale); it opens the object again, read-only,
+   * from @info's backend and name or key. */
+  void (*describe) (ShmipcObjectInfo *info);
 } ShmipcFormatProbe;
 
 /* Returns the entry of the format of the object whose first bytes are
@@ -48,14 +38,13 @@ const ShmipcFormatProbe *_shmipc_detect_format (const guint8 *head,
                                                 gsize         head_len,
                                                 guint64       size);
 
-/* The detail saying that no process uses an object any more: "yes" or
- * "no". A stale object shows as "FORMAT (stale)" in the --list table and
- * with "stale": true in JSON. */
-#define SHMIPC_DETAIL_STALE "Stale"
-
-/* The format of a message object that was never published (mode 0000):
- * its writer is still writing it ("Stale" "no"), or died ("yes"). */
-#define SHMIPC_FORMAT_UNPUBLISHED "unpublished"
+/* The channel (shmipc-channel-inspect.c). */
+G_GNUC_INTERNAL
+gboolean _shmipc_channel_probe    (const guint8     *head,
+                                   gsize             head_len,
+                                   guint64           size);
+G_GNUC_INTERNAL
+void     _shmipc_channel_describe (ShmipcObjectInfo *info);
 
 G_END_DECLS
 

@@ -24,114 +24,11 @@
 #include "shmipc-list-private.h"
 
 
-/* ----------------------------------------------------------------------
- * The channel format (shmipc-channel.h)
- * ---------------------------------------------------------------------- */
-
-/* A published channel header in an object big enough for a header and
- * the smallest ring. The rest of the header is checked when describing. */
-static gboolean
-channel_probe (const guint8 *head,
-               gsize         head_len,
-               guint64       size)
-{
-  return size >= (guint64) SHMIPC_CHANNEL_HEADER_SIZE + SHMIPC_CHANNEL_MIN_CAPACITY &&
-         shmipc_channel_is_channel (head, head_len);
-}
-
-static void
-add_detail (GPtrArray   *details,
-            const gchar *label,
-            gchar       *value)
-{
-  g_ptr_array_add (details, g_strdup (label));
-  g_ptr_array_add (details, value);
-}
-
-static gchar *
-channel_pid_string (gint32   pid,
-                    gboolean alive)
-{
-  if (pid <= 0)
-    return g_strdup ("none");
-  return g_strdup_printf ("%d (%s)", pid, alive ? "alive" : "dead");
-}
-
-/* Opens the object again, read-only, to decode its header with
- * shmipc_channel_inspect(): that checks the header against the whole
- * mapping and each pid against its process start time. */
-static void
-channel_describe (const ShmipcObjectInfo *info,
-                  const guint8           *head G_GNUC_UNUSED,
-                  gsize                   head_len G_GNUC_UNUSED,
-                  GPtrArray              *details)
-{
-  g_autoptr(ShmipcSegment) segment = NULL;
-  g_autoptr(GError) error = NULL;
-  ShmipcChannelInfo channel;
-  gboolean waiting;
-  gboolean stale;
-
-  if (info->backend == SHMIPC_BACKEND_SYSV)
-    {
-      if (info->key == 0)
-        {
-          add_detail (details, "Header",
-                      g_strdup ("not decoded: an IPC_PRIVATE segment cannot be opened by key"));
-          return;
-        }
-      segment = shmipc_segment_open_key (info->key, SHMIPC_OPEN_READ_ONLY, 0,
-                                         SHMIPC_DEFAULT_MODE, &error);
-    }
-  else
-    segment = shmipc_segment_open (info->name, SHMIPC_OPEN_READ_ONLY, 0,
-                                   SHMIPC_DEFAULT_MODE, SHMIPC_BACKEND_POSIX, &error);
-  if (segment == NULL)
-    {
-      add_detail (details, "Header", g_strdup_printf ("not decoded: %s", error->message));
-      return;
-    }
-  /* Replaced since it was listed: what we would decode is another object. */
-  if ((guint64) shmipc_segment_get_size (segment) != info->size)
-    {
-      add_detail (details, "Header",
-                  g_strdup_printf ("not decoded: \"%s\" changed size while being listed",
-                                   shmipc_segment_get_name (segment)));
-      return;
-    }
-  if (!shmipc_channel_inspect (segment, &channel, &error))
-    {
-      add_detail (details, "Header", g_strdup_printf ("corrupt: %s", error->message));
-      return;
-    }
-
-  /* No process runs either end. A finished stream nobody has read yet
-   * (prod --stream ends the stream and exits, whichever end started
-   * first) still waits for its consumer: not stale. A stream read to its
-   * end, aborted, or whose producer died is. */
-  waiting = channel.state == SHMIPC_CHANNEL_STATE_END_OF_STREAM &&
-            (channel.fill > 0 || channel.write_position == 0);
-  stale = !channel.producer_alive && !channel.consumer_alive && !waiting;
-  add_detail (details, "Channel version", g_strdup_printf ("%u", channel.version));
-  add_detail (details, "Capacity", g_strdup_printf ("%" G_GUINT64_FORMAT, channel.capacity));
-  add_detail (details, "Fill", g_strdup_printf ("%" G_GUINT64_FORMAT, channel.fill));
-  add_detail (details, "Read position",
-              g_strdup_printf ("%" G_GUINT64_FORMAT, channel.read_position));
-  add_detail (details, "Write position",
-              g_strdup_printf ("%" G_GUINT64_FORMAT, channel.write_position));
-  add_detail (details, "State", g_strdup (shmipc_channel_state_to_string (channel.state)));
-  add_detail (details, "Producer pid",
-              channel_pid_string (channel.producer_pid, channel.producer_alive));
-  add_detail (details, "Consumer pid",
-              channel_pid_string (channel.consumer_pid, channel.consumer_alive));
-  add_detail (details, SHMIPC_DETAIL_STALE, g_strdup (stale ? "yes" : "no"));
-}
-
 /* The formats an object can be recognised as, tried in order; objects no
- * probe claims are "raw". */
+ * probe claims are raw. */
 static const ShmipcFormatProbe format_probes[] = {
-  { "channel", channel_probe, channel_describe },
-  { NULL, NULL, NULL }
+  { SHMIPC_OBJECT_FORMAT_CHANNEL, _shmipc_channel_probe, _shmipc_channel_describe },
+  { SHMIPC_OBJECT_FORMAT_UNKNOWN, NULL, NULL }
 };
 
 const ShmipcFormatProbe *
@@ -141,7 +38,7 @@ _shmipc_detect_format (const guint8 *head,
 {
   const ShmipcFormatProbe *probe;
 
-  for (probe = format_probes; probe->name != NULL; probe++)
+  for (probe = format_probes; probe->probe != NULL; probe++)
     if (probe->probe (head, head_len, size))
       return probe;
   return NULL;
@@ -150,6 +47,34 @@ _shmipc_detect_format (const guint8 *head,
 /* ----------------------------------------------------------------------
  * ShmipcObjectInfo
  * ---------------------------------------------------------------------- */
+
+/**
+ * shmipc_object_format_to_string:
+ * @format: a #ShmipcObjectFormat
+ *
+ * Returns: (transfer none): "unknown", "raw", "channel" or "unpublished"
+ * (what shmdump --list shows), or "invalid" for a value outside the
+ * enumeration.
+ *
+ * Since: 0.2
+ */
+const gchar *
+shmipc_object_format_to_string (ShmipcObjectFormat format)
+{
+  switch (format)
+    {
+    case SHMIPC_OBJECT_FORMAT_UNKNOWN:
+      return "unknown";
+    case SHMIPC_OBJECT_FORMAT_RAW:
+      return "raw";
+    case SHMIPC_OBJECT_FORMAT_CHANNEL:
+      return "channel";
+    case SHMIPC_OBJECT_FORMAT_UNPUBLISHED:
+      return "unpublished";
+    default:
+      return "invalid";
+    }
+}
 
 static ShmipcObjectInfo *
 object_info_new (ShmipcBackend backend)
@@ -172,21 +97,15 @@ ShmipcObjectInfo *
 shmipc_object_info_copy (const ShmipcObjectInfo *info)
 {
   ShmipcObjectInfo *copy;
-  guint i;
 
   g_return_val_if_fail (info != NULL, NULL);
 
   copy = g_memdup2 (info, sizeof *info);
   copy->name = g_strdup (info->name);
   copy->owner = g_strdup (info->owner);
-  copy->format = g_strdup (info->format);
   copy->pids = g_array_copy (info->pids);
-  if (info->details != NULL)
-    {
-      copy->details = g_ptr_array_new_with_free_func (g_free);
-      for (i = 0; i < info->details->len; i++)
-        g_ptr_array_add (copy->details, g_strdup (info->details->pdata[i]));
-    }
+  copy->channel = info->channel != NULL ? g_memdup2 (info->channel, sizeof *info->channel) : NULL;
+  copy->header_error = g_strdup (info->header_error);
   return copy;
 }
 
@@ -203,11 +122,10 @@ shmipc_object_info_free (ShmipcObjectInfo *info)
     return;
   g_free (info->name);
   g_free (info->owner);
-  g_free (info->format);
+  g_free (info->channel);
+  g_free (info->header_error);
   if (info->pids != NULL)
     g_array_unref (info->pids);
-  if (info->details != NULL)
-    g_ptr_array_unref (info->details);
   g_free (info);
 }
 
@@ -545,37 +463,14 @@ read_head (const ShmipcObjectInfo *info,
     }
 }
 
-/* The value of the detail @label, or NULL. */
-static const gchar *
-detail_value (const ShmipcObjectInfo *info,
-              const gchar            *label)
-{
-  guint i;
-
-  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
-    if (strcmp (info->details->pdata[i], label) == 0)
-      return info->details->pdata[i + 1];
-  return NULL;
-}
-
+/* A message still being written, or abandoned by its writer: its bytes
+ * mean nothing yet. */
 static void
 describe_unpublished (ShmipcObjectInfo *info,
                       const ShmipcStat *st)
 {
-  gint32 pid;
-  ShmipcMessageState state = _shmipc_message_state (st, &pid);
-  gboolean abandoned = state == _SHMIPC_MESSAGE_ABANDONED;
-
-  info->format = g_strdup (SHMIPC_FORMAT_UNPUBLISHED);
-  info->details = g_ptr_array_new_with_free_func (g_free);
-  add_detail (info->details, "Publication",
-              g_strdup (abandoned ? "abandoned: its writer died before publishing it"
-                                  : "in progress: its writer is still writing it"));
-  add_detail (info->details, "Writer pid",
-              pid > 0 ? g_strdup_printf ("%d (%s)", pid, abandoned ? "dead" : "alive")
-                      : g_strdup ("unknown"));
-  add_detail (info->details, SHMIPC_DETAIL_STALE, g_strdup (abandoned ? "yes" : "no"));
-  info->stale = abandoned;
+  info->format = SHMIPC_OBJECT_FORMAT_UNPUBLISHED;
+  info->stale = _shmipc_message_state (st, &info->writer_pid) == _SHMIPC_MESSAGE_ABANDONED;
 }
 
 static void
@@ -591,8 +486,6 @@ detect_formats (GArray *entries)
       gssize n;
       const ShmipcFormatProbe *probe;
 
-      /* A message still being written, or abandoned by its writer: its
-       * bytes mean nothing yet. */
       if (info->mode == 0)
         {
           describe_unpublished (info, &entry->stat);
@@ -601,19 +494,13 @@ detect_formats (GArray *entries)
       n = read_head (info, head);
       if (n < 0)
         {
-          info->format = g_strdup ("unknown");
+          info->format = SHMIPC_OBJECT_FORMAT_UNKNOWN;
           continue;
         }
       probe = _shmipc_detect_format (head, (gsize) n, info->size);
-      info->format = g_strdup (probe != NULL ? probe->name : "raw");
+      info->format = probe != NULL ? probe->format : SHMIPC_OBJECT_FORMAT_RAW;
       if (probe != NULL && probe->describe != NULL)
-        {
-          info->details = g_ptr_array_new_with_free_func (g_free);
-          probe->describe (info, head, (gsize) n, info->details);
-          /* A header that names the processes using the object (a
-           * channel) when none of them runs any more. */
-          info->stale = g_strcmp0 (detail_value (info, SHMIPC_DETAIL_STALE), "yes") == 0;
-        }
+        probe->describe (info);
     }
 }
 

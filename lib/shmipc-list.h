@@ -14,13 +14,34 @@
 #include <glib.h>
 #include <shmipc-macros.h>
 #include <shmipc-segment.h>
+#include <shmipc-channel.h>
 
 G_BEGIN_DECLS
 
 /**
+ * ShmipcObjectFormat:
+ * @SHMIPC_OBJECT_FORMAT_UNKNOWN: the caller may not read the object's bytes
+ * @SHMIPC_OBJECT_FORMAT_RAW: bytes no probe recognises (a message, data)
+ * @SHMIPC_OBJECT_FORMAT_CHANNEL: a libshmipc channel (see #ShmipcChannel)
+ * @SHMIPC_OBJECT_FORMAT_UNPUBLISHED: a message object that was never
+ *   published (mode 0000): its writer is still writing it, or died
+ *
+ * What an object holds, as shmipc_list_objects() recognises it.
+ *
+ * Since: 0.2
+ */
+typedef enum {
+  SHMIPC_OBJECT_FORMAT_UNKNOWN = 0,
+  SHMIPC_OBJECT_FORMAT_RAW = 1,
+  SHMIPC_OBJECT_FORMAT_CHANNEL = 2,
+  SHMIPC_OBJECT_FORMAT_UNPUBLISHED = 3,
+} ShmipcObjectFormat;
+
+/**
  * ShmipcObjectInfo:
  * @backend: %SHMIPC_BACKEND_POSIX or %SHMIPC_BACKEND_SYSV
- * @name: POSIX: the object's name with its leading '/'; SysV: %NULL
+ * @name: POSIX: the object's name with its leading '/' (any bytes but
+ *   NUL and '/': print it escaped); SysV: %NULL
  * @key: SysV: the segment's key (0 for IPC_PRIVATE); POSIX: 0
  * @id: SysV: the shmid; POSIX: -1
  * @size: size in bytes
@@ -30,9 +51,9 @@ G_BEGIN_DECLS
  * @owner: the owner's user name, or @uid in decimal when it has none
  * @atime: POSIX: last access; SysV: last attach (seconds since the epoch,
  *   0 when never)
- * @mtime: the modification time shown by shmdump --list: POSIX: last
- *   modification; SysV: the latest of attach, detach and change times
- *   (the kernel does not record writes to a SysV segment)
+ * @mtime: POSIX: last modification; SysV: the latest of attach, detach
+ *   and change times (the kernel does not record writes to a SysV
+ *   segment)
  * @ctime: last status change (SysV: creation or last IPC_SET)
  * @nattch: SysV: the kernel's count of attachments; POSIX: how many of
  *   @pids were found
@@ -41,15 +62,22 @@ G_BEGIN_DECLS
  * @pids: (element-type gint32): the processes found mapping the object
  *   or holding it open, among those whose /proc entries the caller may
  *   read, in increasing order
- * @format: "raw", "channel" (a libshmipc channel), or "unknown" when the
- *   caller may not read the object's bytes
- * @details: (element-type utf8) (nullable): for formats that have a
- *   header, its decoded fields as alternating labels and values
- * @stale: %TRUE for a channel that no process uses any more: neither end
- *   runs and no finished stream waits for its consumer ("channel (stale)"
- *   in shmdump --list, the "Stale" detail); %FALSE otherwise
+ * @format: what the object holds
+ * @channel: (nullable): for a channel whose header could be decoded, the
+ *   decoded header (as shmipc_channel_inspect() gives it); %NULL otherwise
+ * @header_error: (nullable): for a channel whose header could not be
+ *   decoded, why ("not decoded: ...", "corrupt: ..."); %NULL otherwise
+ * @writer_pid: for an unpublished message, the pid of its writer where
+ *   it is known (POSIX: while it runs, from its lock; SysV: the
+ *   segment's creator); 0 otherwise
+ * @stale: %TRUE when no process uses the object any more and nothing in
+ *   it waits for one: a channel whose producer and consumer are both
+ *   gone, and which holds no finished stream waiting for its consumer; an
+ *   unpublished message whose writer died (abandoned). %FALSE for every
+ *   other object
  *
- * What libshmipc knows about one object. Free with
+ * What libshmipc knows about one object: data, which the caller presents
+ * (shmdump prints it as a table, as text or as JSON). Free with
  * shmipc_object_info_free().
  */
 typedef struct {
@@ -69,12 +97,17 @@ typedef struct {
   gint32 cpid;
   gint32 lpid;
   GArray *pids;
-  gchar *format;
-  GPtrArray *details;
+  ShmipcObjectFormat format;
+  ShmipcChannelInfo *channel;
+  gchar *header_error;
+  gint32 writer_pid;
   gboolean stale;
   /*< private >*/
-  gpointer padding[7];
+  gpointer padding[8];
 } ShmipcObjectInfo;
+
+SHMIPC_PUBLIC
+const gchar      *shmipc_object_format_to_string  (ShmipcObjectFormat        format);
 
 SHMIPC_PUBLIC
 GPtrArray        *shmipc_list_objects             (GError                  **error);

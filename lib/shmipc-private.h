@@ -37,6 +37,24 @@ int      _shmipc_process_start_time (pid_t     pid,
 G_GNUC_INTERNAL
 gboolean _shmipc_process_alive      (gint32    pid);
 
+/* An owner word names a process for as long as it runs: its pid in the
+ * low 31 bits, the low 32 bits of its start time above (a recycled pid is
+ * not taken for the process it names). */
+#define OWNER_PID(owner) ((gint32) ((owner) & 0x7fffffff))
+G_GNUC_INTERNAL
+guint64 _shmipc_owner_word (pid_t pid, guint64 start);
+G_GNUC_INTERNAL
+gboolean _shmipc_owner_alive (guint64 owner);
+
+/* Futex waits on a word of a shared mapping (shmipc-futex.c). Waits until
+ * *@word is no longer @expected, it is woken, or @timeout_us pass (or
+ * returns at once; callers check their condition again in every case). */
+G_GNUC_INTERNAL
+void _shmipc_futex_wait (guint32 *word, guint32 expected, gint64 timeout_us);
+/* Bumps *@word and wakes every waiter. Async-signal-safe. */
+G_GNUC_INTERNAL
+void _shmipc_futex_wake (guint32 *word);
+
 /* Whether a message object was published (shmipc-message.c). */
 typedef enum {
   _SHMIPC_MESSAGE_PUBLISHED,

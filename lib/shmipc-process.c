@@ -87,3 +87,25 @@ _shmipc_process_alive (gint32 pid)
       return !(kill (pid, 0) != 0 && errno == ESRCH);
     }
 }
+
+guint64
+_shmipc_owner_word (pid_t   pid,
+                    guint64 start)
+{
+  return ((start & 0xffffffffu) << 32) | ((guint64) pid & 0x7fffffff);
+}
+
+/* TRUE when the process named by @owner still runs. */
+gboolean
+_shmipc_owner_alive (guint64 owner)
+{
+  gint32 pid = OWNER_PID (owner);
+  guint64 start = 0;
+
+  if (pid <= 0)
+    return FALSE;
+  if (_shmipc_process_start_time (pid, &start) == 0)
+    return (start & 0xffffffffu) == (owner >> 32);
+  /* Gone, or /proc hidden from us (hidepid): the kernel's word then. */
+  return _shmipc_process_alive (pid);
+}

@@ -14,17 +14,71 @@
 #include "tool-common.h"
 #include "tool-list.h"
 
-/* The value of the detail @label, or NULL. */
-static const gchar *
-detail_value (const ShmipcObjectInfo *info,
-              const gchar            *label)
+static void
+add_detail (GPtrArray   *details,
+            const gchar *label,
+            gchar       *value)
 {
-  guint i;
+  g_ptr_array_add (details, g_strdup (label));
+  g_ptr_array_add (details, value);
+}
 
-  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
-    if (strcmp (info->details->pdata[i], label) == 0)
-      return info->details->pdata[i + 1];
-  return NULL;
+static gchar *
+pid_string (gint32   pid,
+            gboolean alive)
+{
+  if (pid <= 0)
+    return g_strdup ("none");
+  return g_strdup_printf ("%d (%s)", pid, alive ? "alive" : "dead");
+}
+
+/* The decoded header of @info as alternating labels and values, the
+ * lines of --info after "Format" and the "details" of JSON: a channel's
+ * header, or why it could not be decoded; an unpublished message's
+ * writer. NULL for other objects. */
+static GPtrArray *
+details_of (const ShmipcObjectInfo *info)
+{
+  GPtrArray *details = g_ptr_array_new_with_free_func (g_free);
+  const ShmipcChannelInfo *channel = info->channel;
+
+  if (channel != NULL)
+    {
+      add_detail (details, "Channel version", g_strdup_printf ("%u", channel->version));
+      add_detail (details, "Capacity", g_strdup_printf ("%" G_GUINT64_FORMAT, channel->capacity));
+      add_detail (details, "Fill", g_strdup_printf ("%" G_GUINT64_FORMAT, channel->fill));
+      add_detail (details, "Read position",
+                  g_strdup_printf ("%" G_GUINT64_FORMAT, channel->read_position));
+      add_detail (details, "Write position",
+                  g_strdup_printf ("%" G_GUINT64_FORMAT, channel->write_position));
+      add_detail (details, "State", g_strdup (shmipc_channel_state_to_string (channel->state)));
+      add_detail (details, "Producer pid", pid_string (channel->producer_pid, channel->producer_alive));
+      add_detail (details, "Consumer pid", pid_string (channel->consumer_pid, channel->consumer_alive));
+      add_detail (details, "Stale", g_strdup (info->stale ? "yes" : "no"));
+    }
+  else if (info->header_error != NULL)
+    add_detail (details, "Header", g_strdup (info->header_error));
+  else if (info->format == SHMIPC_OBJECT_FORMAT_UNPUBLISHED)
+    {
+      add_detail (details, "Publication",
+                  g_strdup (info->stale ? "abandoned: its writer died before publishing it"
+                                        : "in progress: its writer is still writing it"));
+      add_detail (details, "Writer pid",
+                  info->writer_pid > 0 ? pid_string (info->writer_pid, !info->stale)
+                                       : g_strdup ("unknown"));
+      add_detail (details, "Stale", g_strdup (info->stale ? "yes" : "no"));
+    }
+  else
+    g_clear_pointer (&details, g_ptr_array_unref);
+  return details;
+}
+
+/* TRUE for the objects whose "stale" means something: a channel whose
+ * header was decoded, an unpublished message. */
+static gboolean
+has_stale (const ShmipcObjectInfo *info)
+{
+  return info->channel != NULL || info->format == SHMIPC_OBJECT_FORMAT_UNPUBLISHED;
 }
 
 static gchar *
@@ -55,9 +109,9 @@ name_or_key (const ShmipcObjectInfo *info)
 static gchar *
 format_cell (const ShmipcObjectInfo *info)
 {
-  const gchar *format = info->format != NULL ? info->format : "unknown";
+  const gchar *format = shmipc_object_format_to_string (info->format);
 
-  if (strcmp (format, "unpublished") == 0)
+  if (info->format == SHMIPC_OBJECT_FORMAT_UNPUBLISHED)
     return g_strconcat (format, info->stale ? " (abandoned)" : " (writing)", NULL);
   if (info->stale)
     return g_strconcat (format, " (stale)", NULL);
@@ -84,6 +138,7 @@ tool_info_format (const ShmipcObjectInfo *info,
   g_autofree gchar *mtime = NULL;
   g_autofree gchar *ctime = NULL;
   g_autofree gchar *pids = NULL;
+  g_autoptr(GPtrArray) details = details_of (info);
   const gchar *time_format = "%Y-%m-%d %H:%M:%S %z";
   gboolean sysv;
   guint i;
@@ -119,13 +174,13 @@ tool_info_format (const ShmipcObjectInfo *info,
       g_string_append_printf (out, "Creator pid: %d\n", info->cpid);
       g_string_append_printf (out, "Last attach/detach pid: %d\n", info->lpid);
     }
-  g_string_append_printf (out, "Format: %s\n", info->format != NULL ? info->format : "unknown");
-  for (i = 0; info->details != NULL && i + 1 < info->details->len; i += 2)
+  g_string_append_printf (out, "Format: %s\n", shmipc_object_format_to_string (info->format));
+  for (i = 0; details != NULL && i + 1 < details->len; i += 2)
     {
       /* A detail may quote a name, in an error message. */
-      g_autofree gchar *value = tool_escape (info->details->pdata[i + 1]);
+      g_autofree gchar *value = tool_escape (details->pdata[i + 1]);
 
-      g_string_append_printf (out, "%s: %s\n", (const gchar *) info->details->pdata[i], value);
+      g_string_append_printf (out, "%s: %s\n", (const gchar *) details->pdata[i], value);
     }
 }
 
@@ -357,6 +412,7 @@ json_object_info (Json                   *json,
                   const ShmipcObjectInfo *info)
 {
   g_autofree gchar *mode = g_strdup_printf ("%04o", info->mode);
+  g_autoptr(GPtrArray) details = details_of (info);
   gboolean sysv = info->backend == SHMIPC_BACKEND_SYSV;
   guint i;
 
@@ -392,24 +448,24 @@ json_object_info (Json                   *json,
       json_member_int (json, "cpid", info->cpid);
       json_member_int (json, "lpid", info->lpid);
     }
-  json_member_string (json, "format", info->format != NULL ? info->format : "unknown");
+  json_member_string (json, "format", shmipc_object_format_to_string (info->format));
   json_member_time (json, "atime", info->atime);
   json_member_time (json, "mtime", info->mtime);
   json_member_time (json, "ctime", info->ctime);
-  if (detail_value (info, "Stale") != NULL)
+  if (has_stale (info))
     {
       json_member (json, "stale");
       g_string_append (json->out, info->stale ? "true" : "false");
     }
-  if (info->details != NULL)
+  if (details != NULL)
     {
       json_member (json, "details");
       json_open (json, '{');
-      for (i = 0; i + 1 < info->details->len; i += 2)
+      for (i = 0; i + 1 < details->len; i += 2)
         {
-          g_autofree gchar *value = g_utf8_make_valid (info->details->pdata[i + 1], -1);
+          g_autofree gchar *value = g_utf8_make_valid (details->pdata[i + 1], -1);
 
-          json_member_string (json, info->details->pdata[i], value);
+          json_member_string (json, details->pdata[i], value);
         }
       json_close (json, '}');
     }

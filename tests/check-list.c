@@ -73,7 +73,7 @@ check_listed (ShmipcBackend backend)
   ck_assert_uint_eq (info->mode, 0640);
   ck_assert_uint_eq (info->uid, getuid ());
   ck_assert_ptr_nonnull (info->owner);
-  ck_assert_str_eq (info->format, "raw");
+  ck_assert_str_eq (shmipc_object_format_to_string (info->format), "raw");
   /* We hold it mapped, so we are one of its users. */
   ck_assert_msg (has_pid (info, getpid ()), "own pid %d not among the users", (int) getpid ());
   ck_assert_uint_ge (info->nattch, 1);
