@@ -45,6 +45,8 @@ G_BEGIN_DECLS
  *   (Since: 0.2)
  * @SHMIPC_ERROR_UNPUBLISHED: a message object was never published: its
  *   writer is still writing it, or died before finishing it (Since: 0.2)
+ * @SHMIPC_ERROR_NOT_OWNER: the object belongs to another user, and the
+ *   call refuses to change it (shmipc_message_check_owner()) (Since: 0.2)
  *
  * Error codes of the %SHMIPC_ERROR domain. Values are never renumbered;
  * new codes are only appended. Messages name the object and the failed
@@ -66,6 +68,7 @@ typedef enum {
   SHMIPC_ERROR_CORRUPT = 12,
   SHMIPC_ERROR_NOT_OBJECT = 13,
   SHMIPC_ERROR_UNPUBLISHED = 14,
+  SHMIPC_ERROR_NOT_OWNER = 15,
 } ShmipcError;
 
 SHMIPC_PUBLIC

@@ -65,23 +65,6 @@
  * that has not taken its lock yet (see the top of this file). */
 #define ABANDONED_AFTER_S 2
 
-/**
- * shmipc_message_default_name:
- *
- * The object prod and cons use when no name is given: the value of the
- * environment variable SHMIPC_NAME when it is set and not empty, otherwise
- * %SHMIPC_MESSAGE_DEFAULT_NAME.
- *
- * Returns: (transfer none): the default name.
- */
-const gchar *
-shmipc_message_default_name (void)
-{
-  const gchar *env = g_getenv ("SHMIPC_NAME");
-
-  return (env != NULL && *env != '\0') ? env : SHMIPC_MESSAGE_DEFAULT_NAME;
-}
-
 /* Opens @name, or the SysV segment @key when @key is not 0. */
 static ShmipcSegment *
 open_one (const gchar      *name,
@@ -205,36 +188,32 @@ set_too_large (GError      **error,
 /**
  * shmipc_message_check_owner:
  * @segment: a #ShmipcSegment
- * @action: what the caller is about to do, for the message ("write into",
- *   "remove")
  * @error: return location for a #GError, or %NULL
  *
- * Checks that the object belongs to the calling process's effective user.
- * prod and cons use it so that they do not overwrite or remove another
- * user's object by accident (root included).
+ * Checks that the object belongs to the calling process's effective user,
+ * so that a program does not overwrite or remove another user's object
+ * by accident (root included): prod and cons refuse to, unless told.
  *
  * Returns: %TRUE when the caller owns the object; %FALSE with
- * %SHMIPC_ERROR_PERMISSION_DENIED when another user does, or with the
- * error of shmipc_segment_stat().
+ * %SHMIPC_ERROR_NOT_OWNER ('"/x" belongs to uid 1000, not to uid 0')
+ * when another user does, or with the error of shmipc_segment_stat().
  */
 gboolean
 shmipc_message_check_owner (ShmipcSegment  *segment,
-                            const gchar    *action,
                             GError        **error)
 {
   ShmipcStat st;
   uid_t me = geteuid ();
 
   g_return_val_if_fail (segment != NULL, FALSE);
-  g_return_val_if_fail (action != NULL, FALSE);
 
   if (!shmipc_segment_stat (segment, &st, error))
     return FALSE;
   if (st.uid != (guint32) me)
     {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED,
-                   "Refusing to %s \"%s\": it belongs to uid %u, not to uid %u",
-                   action, segment->name, (guint) st.uid, (guint) me);
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_OWNER,
+                   "\"%s\" belongs to uid %u, not to uid %u",
+                   segment->name, (guint) st.uid, (guint) me);
       return FALSE;
     }
   return TRUE;
@@ -265,7 +244,7 @@ shmipc_message_check_owner (ShmipcSegment  *segment,
  * Returns: (transfer full): the segment, or %NULL on error:
  * %SHMIPC_ERROR_TOO_LARGE when @data_len bytes do not fit,
  * %SHMIPC_ERROR_EXISTS with %SHMIPC_MESSAGE_EXCLUSIVE,
- * %SHMIPC_ERROR_PERMISSION_DENIED for another user's object, or the
+ * %SHMIPC_ERROR_NOT_OWNER for another user's object, or the
  * errors of shmipc_segment_open().
  */
 ShmipcSegment *
@@ -332,7 +311,7 @@ shmipc_message_open_writer (const gchar         *name,
     return g_steal_pointer (&segment);
 
   if (!(flags & SHMIPC_MESSAGE_FORCE) &&
-      !shmipc_message_check_owner (segment, "write into", error))
+      !shmipc_message_check_owner (segment, error))
     return NULL;
 
   /* Grow only after the ownership check, and only when asked. */

@@ -17,29 +17,6 @@
 G_BEGIN_DECLS
 
 /**
- * SHMIPC_MESSAGE_DEFAULT_NAME:
- *
- * The object prod and cons use when given no name and SHMIPC_NAME is not
- * set: the classroom example's "/shm-example".
- */
-#define SHMIPC_MESSAGE_DEFAULT_NAME "/shm-example"
-
-/**
- * SHMIPC_MESSAGE_DEFAULT_SIZE:
- *
- * The size of a new message object when the caller has no preference
- * (the classroom example's 4096 bytes).
- */
-#define SHMIPC_MESSAGE_DEFAULT_SIZE 4096
-
-/**
- * SHMIPC_MESSAGE_DEFAULT_TEXT:
- *
- * The classroom example's message.
- */
-#define SHMIPC_MESSAGE_DEFAULT_TEXT "Studying Operating Systems Is Fun!\n"
-
-/**
  * ShmipcMessageFlags:
  * @SHMIPC_MESSAGE_NONE: no special behaviour
  * @SHMIPC_MESSAGE_EXCLUSIVE: shmipc_message_open_writer() fails with
@@ -61,9 +38,6 @@ typedef enum {
   SHMIPC_MESSAGE_FORCE = 1 << 2,
   SHMIPC_MESSAGE_WAIT = 1 << 3,
 } ShmipcMessageFlags;
-
-SHMIPC_PUBLIC
-const gchar   *shmipc_message_default_name  (void);
 
 SHMIPC_PUBLIC
 ShmipcSegment *shmipc_message_open_writer   (const gchar         *name,
@@ -98,7 +72,6 @@ GBytes        *shmipc_message_get_text      (GBytes              *message);
 
 SHMIPC_PUBLIC
 gboolean       shmipc_message_check_owner   (ShmipcSegment       *segment,
-                                             const gchar         *action,
                                              GError             **error);
 
 G_END_DECLS

@@ -12,7 +12,6 @@
 #include <shmipc-version.h>
 #include <shmipc-error.h>
 #include <shmipc-segment.h>
-#include <shmipc-util.h>
 #include <shmipc-format.h>
 #include <shmipc-list.h>
 #include <shmipc-channel.h>

@@ -209,7 +209,7 @@ main (int    argc,
       if (backend == SHMIPC_BACKEND_POSIX)
         tool_usage_error ("--key addresses SysV segments; it cannot be used with --backend=posix");
     }
-  name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
+  name = opt_name != NULL ? opt_name : tool_default_name ();
 
   segment = shmipc_message_open_reader (name, key, backend,
                                         (opt_wait ? SHMIPC_MESSAGE_WAIT : SHMIPC_MESSAGE_NONE) |
@@ -231,9 +231,13 @@ main (int    argc,
     }
 
   /* Refuse before printing anything, so that a refusal has no output. */
-  if (!opt_keep && !shmipc_message_check_owner (segment, "remove", &error))
+  if (!opt_keep && !shmipc_message_check_owner (segment, &error))
     {
-      tool_message ("%s (use --keep to read it without removing it)", error->message);
+      if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_OWNER))
+        tool_refuse_not_owner ("remove", name, key, backend,
+                               "use --keep to read it without removing it");
+      else
+        tool_message ("%s", error->message);
       g_error_free (error);
       return TOOL_EXIT_FAILURE;
     }

@@ -186,7 +186,7 @@ main (int    argc,
   ShmipcBackend backend = SHMIPC_BACKEND_AUTO;
   ShmipcMessageFlags flags = SHMIPC_MESSAGE_NONE;
   const gchar *name;
-  guint64 size = SHMIPC_MESSAGE_DEFAULT_SIZE;
+  guint64 size = TOOL_DEFAULT_SIZE;
   guint mode = SHMIPC_DEFAULT_MODE;
   gint32 key = 0;
   const guint8 *bytes;
@@ -238,7 +238,7 @@ main (int    argc,
     flags |= SHMIPC_MESSAGE_EXCLUSIVE;
   if (opt_force)
     flags |= SHMIPC_MESSAGE_FORCE;
-  name = opt_name != NULL ? opt_name : shmipc_message_default_name ();
+  name = opt_name != NULL ? opt_name : tool_default_name ();
 
   if (opt_input != NULL)
     {
@@ -249,18 +249,17 @@ main (int    argc,
   else if (argc == 2)
     data = g_bytes_new (argv[1], strlen (argv[1]));
   else
-    data = g_bytes_new_static (SHMIPC_MESSAGE_DEFAULT_TEXT, strlen (SHMIPC_MESSAGE_DEFAULT_TEXT));
+    data = g_bytes_new_static (TOOL_SEED_TEXT, strlen (TOOL_SEED_TEXT));
   bytes = g_bytes_get_data (data, &len);
 
   segment = shmipc_message_open_writer (name, key, backend, (gsize) size, mode, len,
                                         flags, &error);
   if (segment == NULL)
     {
-      /* Refused by the ownership check, not by the system. */
-      if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED) &&
-          shmipc_error_get_errno (error) == 0)
+      if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_OWNER))
         {
-          tool_message ("%s (use --force to write into it anyway)", error->message);
+          tool_refuse_not_owner ("write into", name, key, backend,
+                                 "use --force to write into it anyway");
           g_error_free (error);
           return TOOL_EXIT_FAILURE;
         }

@@ -16,6 +16,14 @@
 
 #include "tool-common.h"
 
+const char *
+tool_default_name (void)
+{
+  const char *env = g_getenv ("SHMIPC_NAME");
+
+  return (env != NULL && *env != '\0') ? env : TOOL_DEFAULT_NAME;
+}
+
 void
 tool_init (const char *prgname)
 {
@@ -98,6 +106,33 @@ tool_usage_error (const char *format, ...)
 }
 
 void
+tool_refuse_not_owner (const char    *action,
+                       const char    *name,
+                       gint32         key,
+                       ShmipcBackend  backend,
+                       const char    *hint)
+{
+  g_autoptr(ShmipcObjectInfo) info = NULL;
+  g_autofree gchar *what = NULL;
+
+  if (key != 0)
+    {
+      what = g_strdup_printf ("key 0x%08x", (guint32) key);
+      info = shmipc_object_info_lookup_key (key, NULL);
+    }
+  else
+    {
+      what = shmipc_name_normalize (name, NULL);
+      info = shmipc_object_info_lookup (name, backend, NULL);
+    }
+  if (info != NULL)
+    tool_message ("Refusing to %s \"%s\": it belongs to uid %u, not to uid %u (%s)",
+                  action, what, (guint) info->uid, (guint) geteuid (), hint);
+  else
+    tool_message ("Refusing to %s \"%s\": it belongs to another user (%s)", action, what, hint);
+}
+
+void
 tool_fail (GError *error)
 {
   tool_message ("%s", error->message);
@@ -161,6 +196,153 @@ tool_parse_backend (const char *option,
   return backend;
 }
 
+/* tool_size_from_string:
+ * @str: a size: decimal digits, optionally followed by K, M, G or T
+ *   (powers of 1024, case-insensitive, an optional "iB" or "B" after it)
+ * @size_out: (out): where to store the size in bytes
+ * @error: return location for a #GError, or %NULL
+ *
+ * Parses sizes such as "4096", "64K", "1M", "2G" or "1GiB".
+ *
+ * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_INVALID_ARGUMENT
+ * for malformed input or %SHMIPC_ERROR_TOO_LARGE when it overflows.
+ */
+gboolean
+tool_size_from_string (const gchar  *str,
+                   guint64      *size_out,
+                   GError      **error)
+{
+  guint64 value;
+  guint shift = 0;
+  gchar *end = NULL;
+
+  if (str == NULL || !g_ascii_isdigit (str[0]))
+    goto invalid;
+
+  errno = 0;
+  value = g_ascii_strtoull (str, &end, 10);
+  if (errno == ERANGE)
+    goto too_large;
+
+  switch (g_ascii_toupper (*end))
+    {
+    case '\0':
+      break;
+    case 'K': shift = 10; end++; break;
+    case 'M': shift = 20; end++; break;
+    case 'G': shift = 30; end++; break;
+    case 'T': shift = 40; end++; break;
+    case 'B': break;
+    default:
+      goto invalid;
+    }
+  if (shift != 0 && (end[0] == 'i' || end[0] == 'I') && (end[1] == 'B' || end[1] == 'b'))
+    end += 2;
+  else if (end[0] == 'B' || end[0] == 'b')
+    end++;
+  if (*end != '\0')
+    goto invalid;
+
+  if (shift != 0 && value > (G_MAXUINT64 >> shift))
+    goto too_large;
+  *size_out = value << shift;
+  return TRUE;
+
+invalid:
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+               "Invalid size \"%s\" (expected a number of bytes, optionally with K, M, G or T)",
+               str != NULL ? str : "");
+  return FALSE;
+too_large:
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TOO_LARGE,
+               "Size \"%s\" is too large", str);
+  return FALSE;
+}
+
+/* tool_mode_from_string:
+ * @str: permission bits in octal, such as "600" or "0644"
+ * @mode_out: (out): where to store the mode
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_INVALID_ARGUMENT
+ * unless @str is an octal number no greater than 0777.
+ */
+gboolean
+tool_mode_from_string (const gchar  *str,
+                   guint        *mode_out,
+                   GError      **error)
+{
+  guint64 value;
+  gchar *end = NULL;
+
+  if (str == NULL || *str == '\0' || strspn (str, "01234567") != strlen (str))
+    goto invalid;
+  value = g_ascii_strtoull (str, &end, 8);
+  if (value > 0777)
+    goto invalid;
+  *mode_out = (guint) value;
+  return TRUE;
+
+invalid:
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+               "Invalid mode \"%s\" (expected octal permission bits, 0 to 0777)",
+               str != NULL ? str : "");
+  return FALSE;
+}
+
+/* tool_key_from_string:
+ * @str: a SysV key in decimal (negative too) or, with a "0x" prefix,
+ *   hexadecimal
+ * @key_out: (out): where to store the key
+ * @error: return location for a #GError, or %NULL
+ *
+ * Parses keys as ipcs(1) and ipcmk(1) print them (up to 0xffffffff), and
+ * as /proc/sysvipc/shm prints them (the signed key_t the system uses,
+ * down to -2147483648). The result is that signed key_t.
+ *
+ * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_INVALID_ARGUMENT.
+ */
+gboolean
+tool_key_from_string (const gchar  *str,
+                  gint32       *key_out,
+                  GError      **error)
+{
+  guint64 value;
+  gchar *end = NULL;
+  const gchar *digits = str;
+  gboolean negative = FALSE;
+  guint base = 10;
+
+  if (str == NULL || *str == '\0')
+    goto invalid;
+  if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X'))
+    {
+      digits = str + 2;
+      base = 16;
+    }
+  else if (str[0] == '-')
+    {
+      digits = str + 1;
+      negative = TRUE;
+    }
+  if (!g_ascii_isxdigit (*digits) || (base == 10 && !g_ascii_isdigit (*digits)))
+    goto invalid;
+  errno = 0;
+  value = g_ascii_strtoull (digits, &end, base);
+  if (errno != 0 || *end != '\0' || value == 0 ||
+      value > (negative ? (guint64) G_MAXINT32 + 1 : G_MAXUINT32))
+    goto invalid;
+  *key_out = negative ? (gint32) -(gint64) value : (gint32) (guint32) value;
+  return TRUE;
+
+invalid:
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+               "Invalid key \"%s\" (expected a non-zero number: decimal, 0x-hex up to 0xffffffff, "
+               "or negative decimal down to -2147483648)",
+               str != NULL ? str : "");
+  return FALSE;
+}
+
 guint64
 tool_parse_size (const char *option,
                  const char *value)
@@ -168,7 +350,7 @@ tool_parse_size (const char *option,
   g_autoptr(GError) error = NULL;
   guint64 size = 0;
 
-  if (!shmipc_parse_size (value, &size, &error))
+  if (!tool_size_from_string (value, &size, &error))
     tool_usage_error ("%s: %s", option, error->message);
   return size;
 }
@@ -180,7 +362,7 @@ tool_parse_mode (const char *option,
   g_autoptr(GError) error = NULL;
   guint mode = 0;
 
-  if (!shmipc_parse_mode (value, &mode, &error))
+  if (!tool_mode_from_string (value, &mode, &error))
     tool_usage_error ("%s: %s", option, error->message);
   return mode;
 }
@@ -192,7 +374,7 @@ tool_parse_key (const char *option,
   g_autoptr(GError) error = NULL;
   gint32 key = 0;
 
-  if (!shmipc_parse_key (value, &key, &error))
+  if (!tool_key_from_string (value, &key, &error))
     tool_usage_error ("%s: %s", option, error->message);
   return key;
 }
@@ -439,7 +621,7 @@ tool_stream_set_options (ToolStream *stream,
     stream->capacity = tool_parse_capacity ("--capacity", capacity);
   if (timeout != NULL)
     stream->timeout_ms = tool_parse_timeout ("--timeout", timeout);
-  stream->name = name != NULL ? name : shmipc_message_default_name ();
+  stream->name = name != NULL ? name : tool_default_name ();
 }
 
 int

@@ -47,9 +47,45 @@ gchar *tool_escape (const gchar *text);
 G_GNUC_PRINTF (1, 2)
 void tool_message (const char *format, ...);
 
+/* Prints why the command leaves another user's object alone ("Refusing to
+ * ACTION "/x": it belongs to uid 1000, not to uid 0 (HINT)"), for the
+ * object @name (or the SysV segment @key when not 0) that the library
+ * refused with SHMIPC_ERROR_NOT_OWNER. */
+void tool_refuse_not_owner (const char    *action,
+                            const char    *name,
+                            gint32         key,
+                            ShmipcBackend  backend,
+                            const char    *hint);
+
 /* Prints "PROG: error->message", frees @error, exits 1. */
 G_GNUC_NORETURN
 void tool_fail (GError *error);
+
+/* What a command does with no options: the classroom example's object,
+ * size and message. SHMIPC_NAME overrides the name. */
+#define TOOL_DEFAULT_NAME "/shm-example"
+#define TOOL_DEFAULT_SIZE 4096
+#define TOOL_SEED_TEXT "Studying Operating Systems Is Fun!\n"
+
+/* The object prod and cons use when given no name: $SHMIPC_NAME when it is
+ * set and not empty, else TOOL_DEFAULT_NAME. */
+const char *tool_default_name (void);
+
+/* Parse values: sizes such as "4096", "64K", "1M", "2G" or "1GiB" (K, M,
+ * G, T: powers of 1024, case-insensitive, an optional "iB" or "B"
+ * after); octal modes within 0777 ("644", "0600"); SysV keys in decimal,
+ * 0x-hex or negative decimal (as /proc/sysvipc/shm prints them), not 0.
+ * FALSE with SHMIPC_ERROR_INVALID_ARGUMENT for malformed input, or
+ * SHMIPC_ERROR_TOO_LARGE when it overflows. */
+gboolean tool_size_from_string (const gchar  *str,
+                                guint64      *size_out,
+                                GError      **error);
+gboolean tool_mode_from_string (const gchar  *str,
+                                guint        *mode_out,
+                                GError      **error);
+gboolean tool_key_from_string  (const gchar  *str,
+                                gint32       *key_out,
+                                GError      **error);
 
 /* Parse option values; a bad value is a usage error (exit 2) naming the
  * option. */
@@ -94,7 +130,7 @@ typedef struct {
 
 /* Fills @stream from the options prod and cons share with --stream
  * (each may be NULL when not given); a bad value is a usage error. The
- * name defaults to shmipc_message_default_name(). */
+ * name defaults to tool_default_name(). */
 void tool_stream_set_options (ToolStream *stream,
                               const char *name,
                               const char *backend,

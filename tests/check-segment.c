@@ -624,13 +624,9 @@ START_TEST (test_too_large)
 {
   g_autofree gchar *name = test_unique_name ("toolarge");
   g_autoptr(GError) error = NULL;
-  guint64 size;
 
   ck_assert_ptr_null (shmipc_segment_open (name, SHMIPC_OPEN_CREATE, G_MAXSIZE, 0600,
                                            SHMIPC_BACKEND_AUTO, &error));
-  ck_assert_shmipc_error (error, SHMIPC_ERROR_TOO_LARGE);
-  g_clear_error (&error);
-  ck_assert (!shmipc_parse_size ("20000000000T", &size, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_TOO_LARGE);
 }
 END_TEST
@@ -715,61 +711,6 @@ START_TEST (test_error_mapping)
 }
 END_TEST
 
-START_TEST (test_parse_helpers)
-{
-  guint64 size = 0;
-  guint mode = 0;
-  gint32 key = 0;
-  g_autoptr(GError) error = NULL;
-
-  ck_assert (shmipc_parse_size ("4096", &size, NULL));
-  ck_assert_uint_eq (size, 4096);
-  ck_assert (shmipc_parse_size ("64K", &size, NULL));
-  ck_assert_uint_eq (size, 65536);
-  ck_assert (shmipc_parse_size ("1M", &size, NULL));
-  ck_assert_uint_eq (size, 1 << 20);
-  ck_assert (shmipc_parse_size ("2G", &size, NULL));
-  ck_assert_uint_eq (size, G_GUINT64_CONSTANT (2) << 30);
-  ck_assert (shmipc_parse_size ("1GiB", &size, NULL));
-  ck_assert_uint_eq (size, 1 << 30);
-  ck_assert (shmipc_parse_size ("3k", &size, NULL));
-  ck_assert_uint_eq (size, 3072);
-  ck_assert (!shmipc_parse_size ("-1", &size, &error));
-  ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
-  ck_assert (!shmipc_parse_size ("12Q", &size, NULL));
-  ck_assert (!shmipc_parse_size ("", &size, NULL));
-  ck_assert (!shmipc_parse_size ("1KK", &size, NULL));
-
-  ck_assert (shmipc_parse_mode ("644", &mode, NULL));
-  ck_assert_uint_eq (mode, 0644);
-  ck_assert (shmipc_parse_mode ("0600", &mode, NULL));
-  ck_assert_uint_eq (mode, 0600);
-  ck_assert (!shmipc_parse_mode ("888", &mode, NULL));
-  ck_assert (!shmipc_parse_mode ("1777", &mode, NULL));
-
-  ck_assert (shmipc_parse_key ("0x1402ed22", &key, NULL));
-  ck_assert_int_eq (key, 0x1402ed22);
-  ck_assert (shmipc_parse_key ("1234", &key, NULL));
-  ck_assert_int_eq (key, 1234);
-  ck_assert (shmipc_parse_key ("0xffffffff", &key, NULL));
-  ck_assert_int_eq (key, -1);
-  ck_assert (!shmipc_parse_key ("0", &key, NULL));
-  ck_assert (!shmipc_parse_key ("0x", &key, NULL));
-  ck_assert (!shmipc_parse_key ("0x100000000", &key, NULL));
-  ck_assert (!shmipc_parse_key ("12ab", &key, NULL));
-  /* Negative decimal, as /proc/sysvipc/shm prints keys. */
-  ck_assert (shmipc_parse_key ("-1", &key, NULL));
-  ck_assert_int_eq (key, -1);
-  ck_assert (shmipc_parse_key ("-2147483648", &key, NULL));
-  ck_assert_int_eq (key, G_MININT32);
-  ck_assert (!shmipc_parse_key ("-2147483649", &key, NULL));
-  ck_assert (!shmipc_parse_key ("-0", &key, NULL));
-  ck_assert (!shmipc_parse_key ("-", &key, NULL));
-  ck_assert (!shmipc_parse_key ("-0x10", &key, NULL));
-  ck_assert (!shmipc_parse_key ("--5", &key, NULL));
-}
-END_TEST
 
 Suite *
 naming_suite (void)
@@ -822,7 +763,6 @@ errors_suite (void)
   tcase_add_test (tc, test_unsupported);
   tcase_add_test (tc, test_failed_keeps_errno);
   tcase_add_test (tc, test_error_mapping);
-  tcase_add_test (tc, test_parse_helpers);
   suite_add_tcase (suite, tc);
   return suite;
 }

@@ -27,6 +27,8 @@
 
 #include <shmipc.h>
 
+#include "tool-common.h"
+
 static G_GNUC_NORETURN void
 die (GError *error)
 {
@@ -71,7 +73,7 @@ main (int argc, char **argv)
                " | mkchannel --has-posix\n");
       return 2;
     }
-  if (!shmipc_parse_size (argv[2], &capacity, &error))
+  if (!tool_size_from_string (argv[2], &capacity, &error))
     die (error);
 
   if (role == SHMIPC_CHANNEL_PRODUCER)

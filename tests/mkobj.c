@@ -19,6 +19,8 @@
 
 #include <shmipc.h>
 
+#include "tool-common.h"
+
 static G_GNUC_NORETURN void
 die (GError *error)
 {
@@ -56,11 +58,11 @@ main (int argc, char **argv)
       fprintf (stderr, "usage: mkobj [-k KEY] NAME [SIZE [MODE]] < DATA | mkobj -u NAME\n");
       return 2;
     }
-  if (by_key && !shmipc_parse_key (argv[1], &key, &error))
+  if (by_key && !tool_key_from_string (argv[1], &key, &error))
     die (error);
-  if (argc >= 3 && !shmipc_parse_size (argv[2], &size, &error))
+  if (argc >= 3 && !tool_size_from_string (argv[2], &size, &error))
     die (error);
-  if (argc >= 4 && !shmipc_parse_mode (argv[3], &mode, &error))
+  if (argc >= 4 && !tool_mode_from_string (argv[3], &mode, &error))
     die (error);
 
   while ((n = read (STDIN_FILENO, buf, sizeof buf)) > 0)
