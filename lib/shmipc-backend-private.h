@@ -9,6 +9,8 @@
 #include "shmipc-private.h"
 #include "shmipc-guard-private.h"
 
+#include <sys/stat.h>
+
 G_BEGIN_DECLS
 
 /* Where Linux keeps POSIX shared-memory objects (glibc's shm_open() opens
@@ -32,20 +34,35 @@ struct _ShmipcSegment {
   gsize size;
   gboolean read_only;
   gboolean created;
-  gboolean by_key;
   /* Opened as it is by a forced message reader while of mode 0000: read
    * without waiting for the writer's lock. */
   gboolean unpublished;
-  gint32 key;           /* SysV only */
-  int fd;               /* POSIX only, -1 otherwise */
-  int shmid;            /* SysV only, -1 otherwise */
-  gboolean owner_known; /* SysV only: owner ids read when opened */
-  guint32 owner_uid;
-  guint32 owner_gid;
   /* Set once an access to the mapping faulted (the object was truncated
    * by another process): every later guarded access fails with this. */
   GError *broken;
+  /* The backend's own state: only its backend touches it. */
+  union {
+    struct {
+      int fd;
+    } posix;
+    struct {
+      gint32 key;
+      int shmid;
+      gboolean owner_known;  /* owner ids read when opened */
+      guint32 owner_uid;
+      guint32 owner_gid;
+    } sysv;
+  } priv;
 };
+
+/* One object as a backend lists it. */
+typedef struct {
+  gchar *name;          /* POSIX: "/name"; SysV: NULL */
+  ShmipcStat stat;      /* SysV: mtime is the detach time */
+} ShmipcListed;
+
+G_GNUC_INTERNAL
+void _shmipc_listed_free (gpointer listed);
 
 /* What one backend provides. The segment code only calls through these,
  * so it never needs to know which backend it is talking to. */
@@ -59,13 +76,22 @@ struct _ShmipcBackendOps {
    * to "this object cannot be opened"), so that auto may fall back. */
   gboolean (*unavailable_error) (const GError *error);
 
-  /* Open or create segment->name (or segment->key when segment->by_key),
-   * map it and fill data, size, created, fd/shmid. */
+  /* Sets up the backend's state of a new handle (segment->priv), before
+   * open or a call by name. */
+  void     (*init) (ShmipcSegment *segment);
+  /* Open or create segment->name, map it and fill data, size, created. */
   gboolean (*open) (ShmipcSegment   *segment,
                     ShmipcOpenFlags  flags,
                     gsize            size,
                     guint            mode,
                     GError         **error);
+  /* Optional: the same for a segment addressed by @key (SysV). */
+  gboolean (*open_key) (ShmipcSegment   *segment,
+                        gint32           key,
+                        ShmipcOpenFlags  flags,
+                        gsize            size,
+                        guint            mode,
+                        GError         **error);
   void     (*close) (ShmipcSegment *segment);
   gboolean (*stat) (ShmipcSegment *segment,
                     ShmipcStat    *stat_out,
@@ -75,6 +101,34 @@ struct _ShmipcBackendOps {
                         GError       **error);
   gboolean (*unlink) (ShmipcSegment *segment,
                       GError       **error);
+  /* Optional: takes or releases (@operation as for flock(), retried on
+   * EINTR) the object's advisory lock; a backend without one has nothing
+   * to do. */
+  gboolean (*lock) (ShmipcSegment *segment,
+                    int            operation,
+                    GError       **error);
+  /* The SysV key of the segment, 0 for a backend without keys. */
+  gint32   (*get_key) (ShmipcSegment *segment);
+
+  /* Listing (shmipc-list.c). Appends a ShmipcListed for every object of
+   * the system (POSIX: the regular files of /dev/shm but POSIX
+   * semaphores; SysV: every segment of the IPC namespace, whatever its
+   * permissions). */
+  gboolean (*list) (GPtrArray  *listed,
+                    GError    **error);
+  /* Reads up to @length leading bytes of a listed object, read-only;
+   * the count, or -1 when the caller may not read it. */
+  gssize   (*read_head) (const ShmipcListed *object,
+                         guint8             *buffer,
+                         gsize               length);
+  /* The key under which the listing files the processes using @object;
+   * and the key of the object of this backend that a line of
+   * /proc/PID/maps (@maps_path, @maps_inode) or a descriptor a process
+   * holds open (@fd_stat; @maps_path NULL) is, or NULL. */
+  gchar   *(*user_key) (const ShmipcListed *object);
+  gchar   *(*user_key_of) (const gchar       *maps_path,
+                           guint64            maps_inode,
+                           const struct stat *fd_stat);
 };
 
 /* shmipc_segment_open() and shmipc_segment_open_key(), also taking the
@@ -93,9 +147,8 @@ ShmipcSegment *_shmipc_segment_open_key (gint32            key,
                                          guint             mode,
                                          GError          **error);
 
-/* Takes or releases (@operation as for flock(), retried on EINTR) the
- * advisory lock of a POSIX object. SysV segments have no descriptor to
- * lock: nothing to do. */
+/* Takes or releases (@operation as for flock()) the object's advisory
+ * lock, where its backend has one (ops->lock). */
 G_GNUC_INTERNAL
 gboolean _shmipc_segment_lock  (ShmipcSegment  *segment,
                                 int             operation,
@@ -134,16 +187,8 @@ gboolean    _shmipc_check_node (const gchar  *name,
                                 guint32       st_mode,
                                 GError      **error);
 
-/* Parses one line of /proc/sysvipc/shm into @st (backend SYSV, mtime
- * the detach time). FALSE for a line that is not a segment's. */
-G_GNUC_INTERNAL
-gboolean    _shmipc_sysv_parse_proc_line (const gchar  *line,
-                                          ShmipcStat   *st);
-/* Appends a g_malloc'ed ShmipcStat for every SysV segment of the IPC
- * namespace to @stats (none when the system has no /proc/sysvipc/shm). */
-G_GNUC_INTERNAL
-gboolean    _shmipc_sysv_read_proc       (GPtrArray    *stats,
-                                          GError      **error);
+/* The backends this library was built with, POSIX first: NULL-terminated. */
+G_GNUC_INTERNAL extern const ShmipcBackendOps *const _shmipc_backends[];
 
 #ifdef HAVE_POSIX_SHM
 G_GNUC_INTERNAL extern const ShmipcBackendOps _shmipc_posix_ops;

@@ -152,13 +152,14 @@ owner_name (guint32     uid,
  * Collecting objects
  * ---------------------------------------------------------------------- */
 
-/* What we collect besides the public fields: the object's metadata as
- * shmipc_stat() gives it (the inode of a POSIX object finds it in
- * /proc/PID/maps and /proc/locks; a SysV segment's detach time and
- * attachments tell whether it was published). */
+/* What we collect besides the public fields: the object as its backend
+ * lists it (the inode of a POSIX object finds it in /proc/PID/maps and
+ * /proc/locks; a SysV segment's attachments and creator tell whether its
+ * writer still runs). */
 typedef struct {
   ShmipcObjectInfo *info;
-  ShmipcStat stat;
+  const ShmipcBackendOps *ops;
+  ShmipcListed *listed;
 } Entry;
 
 static void
@@ -167,101 +168,36 @@ entry_clear (gpointer data)
   Entry *entry = data;
 
   shmipc_object_info_free (entry->info);
+  _shmipc_listed_free (entry->listed);
 }
 
-#if defined (HAVE_POSIX_SHM) && defined (__linux__)
-/* POSIX semaphores (sem_open) live in /dev/shm too, as "sem.NAME"; they
- * are not shared-memory objects. */
+/* Appends an entry for each object @ops lists, or only the one named
+ * @name (POSIX) or keyed @key (SysV) when @one. */
 static gboolean
-is_posix_object_name (const gchar *name)
+collect (GArray                 *entries,
+         const ShmipcBackendOps *ops,
+         gboolean                one,
+         const gchar            *name,
+         gint32                  key,
+         GHashTable             *owners,
+         GError                **error)
 {
-  return name[0] != '.' && !g_str_has_prefix (name, "sem.");
-}
-
-static gboolean
-collect_posix (GArray       *entries,
-               const gchar  *only,
-               GHashTable   *owners,
-               GError      **error)
-{
-  DIR *dir;
-  struct dirent *dent;
-
-  dir = opendir (SHMIPC_POSIX_SHM_DIR);
-  if (dir == NULL)
-    {
-      int err = errno;
-
-      /* No /dev/shm: this system has no POSIX objects to list. */
-      if (err == ENOENT)
-        return TRUE;
-      _shmipc_set_error_errno (error, err, "opendir(\"%s\") failed", SHMIPC_POSIX_SHM_DIR);
-      return FALSE;
-    }
-  while ((dent = readdir (dir)) != NULL)
-    {
-      struct stat st;
-      Entry entry;
-      ShmipcObjectInfo *info;
-
-      if (!is_posix_object_name (dent->d_name))
-        continue;
-      if (only != NULL && strcmp (only, dent->d_name) != 0)
-        continue;
-      /* Gone since readdir(), or something else than a regular file. */
-      if (fstatat (dirfd (dir), dent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-          !S_ISREG (st.st_mode))
-        continue;
-
-      info = object_info_new (SHMIPC_BACKEND_POSIX);
-      info->name = g_strconcat ("/", dent->d_name, NULL);
-      info->size = (guint64) st.st_size;
-      info->mode = st.st_mode & 0777;
-      info->uid = st.st_uid;
-      info->gid = st.st_gid;
-      info->owner = owner_name (st.st_uid, owners);
-      info->atime = st.st_atime;
-      info->mtime = st.st_mtime;
-      info->ctime = st.st_ctime;
-      entry.info = info;
-      memset (&entry.stat, 0, sizeof entry.stat);
-      entry.stat.backend = SHMIPC_BACKEND_POSIX;
-      entry.stat.size = info->size;
-      entry.stat.mode = info->mode;
-      entry.stat.ctime = info->ctime;
-      entry.stat.device = (guint64) st.st_dev;
-      entry.stat.inode = (guint64) st.st_ino;
-      g_array_append_val (entries, entry);
-    }
-  closedir (dir);
-  return TRUE;
-}
-#endif
-
-/* Every SysV segment of the IPC namespace, whatever its permissions (as
- * ipcs(1) shows them), or the one of @only_key when @by_key. */
-static gboolean
-collect_sysv (GArray      *entries,
-              gboolean     by_key,
-              gint32       only_key,
-              GHashTable  *owners,
-              GError     **error)
-{
-  g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) listed = g_ptr_array_new_with_free_func (_shmipc_listed_free);
   guint i;
 
-  if (!_shmipc_sysv_read_proc (stats, error))
+  if (!ops->list (listed, error))
     return FALSE;
-  for (i = 0; i < stats->len; i++)
+  for (i = 0; i < listed->len; i++)
     {
-      const ShmipcStat *st = stats->pdata[i];
+      ShmipcListed *object = listed->pdata[i];
+      const ShmipcStat *st = &object->stat;
       ShmipcObjectInfo *info;
       Entry entry;
 
-      if (by_key && st->key != only_key)
+      if (one && (name != NULL ? g_strcmp0 (object->name, name) != 0 : st->key != key))
         continue;
-
-      info = object_info_new (SHMIPC_BACKEND_SYSV);
+      info = object_info_new (st->backend);
+      info->name = g_strdup (object->name);
       info->key = st->key;
       info->id = st->id;
       info->size = st->size;
@@ -270,14 +206,17 @@ collect_sysv (GArray      *entries,
       info->gid = st->gid;
       info->owner = owner_name (st->uid, owners);
       info->atime = st->atime;
-      /* st->mtime is the detach time. */
-      info->mtime = MAX (MAX (st->atime, st->mtime), st->ctime);
+      /* A SysV segment records no write: its latest attach, detach
+       * (st->mtime) or change. */
+      info->mtime = st->backend == SHMIPC_BACKEND_SYSV ?
+                    MAX (MAX (st->atime, st->mtime), st->ctime) : st->mtime;
       info->ctime = st->ctime;
       info->nattch = st->nattch;
       info->cpid = st->cpid;
       info->lpid = st->lpid;
       entry.info = info;
-      entry.stat = *st;
+      entry.ops = ops;
+      entry.listed = g_ptr_array_steal_index (listed, i--);
       g_array_append_val (entries, entry);
     }
   return TRUE;
@@ -307,18 +246,17 @@ add_user (GHashTable  *users,
     g_array_append_val (pids, pid);
 }
 
-/* Maps "posix:INODE" and "sysv:SHMID" to the pids using them. In
- * /proc/PID/maps, a POSIX object shows as /dev/shm/NAME with its inode,
- * and a SysV segment as /SYSVKKKKKKKK whose inode is the shmid. */
+/* Files @pid under the key of every object it maps or holds open, as the
+ * backends name them (ops->user_key_of()). */
 static void
 scan_process (GHashTable *users,
-              gint32      pid,
-              dev_t       shm_dev)
+              gint32      pid)
 {
   g_autofree gchar *maps_path = g_strdup_printf ("/proc/%d/maps", pid);
   g_autofree gchar *fd_path = g_strdup_printf ("/proc/%d/fd", pid);
   g_autofree gchar *maps = NULL;
   GDir *fds;
+  guint b;
 
   /* Processes we may not inspect, or that exit meanwhile, are skipped. */
   if (g_file_get_contents (maps_path, &maps, NULL, NULL))
@@ -335,14 +273,13 @@ scan_process (GHashTable *users,
             *next++ = '\0';
           if (sscanf (line, "%*s %*s %*s %*s %" G_GUINT64_FORMAT " %n", &inode, &path_at) >= 1 &&
               path_at > 0)
-            {
-              const gchar *path = line + path_at;
+            for (b = 0; _shmipc_backends[b] != NULL; b++)
+              {
+                gchar *key = _shmipc_backends[b]->user_key_of (line + path_at, inode, NULL);
 
-              if (g_str_has_prefix (path, SHMIPC_POSIX_SHM_DIR "/"))
-                add_user (users, g_strdup_printf ("posix:%" G_GUINT64_FORMAT, inode), pid);
-              else if (g_str_has_prefix (path, "/SYSV"))
-                add_user (users, g_strdup_printf ("sysv:%" G_GUINT64_FORMAT, inode), pid);
-            }
+                if (key != NULL)
+                  add_user (users, key, pid);
+              }
           line = next;
         }
     }
@@ -358,8 +295,15 @@ scan_process (GHashTable *users,
           struct stat st;
 
           /* stat() follows the link to the open file itself. */
-          if (stat (link, &st) == 0 && S_ISREG (st.st_mode) && st.st_dev == shm_dev)
-            add_user (users, g_strdup_printf ("posix:%" G_GUINT64_FORMAT, (guint64) st.st_ino), pid);
+          if (stat (link, &st) != 0)
+            continue;
+          for (b = 0; _shmipc_backends[b] != NULL; b++)
+            {
+              gchar *key = _shmipc_backends[b]->user_key_of (NULL, 0, &st);
+
+              if (key != NULL)
+                add_user (users, key, pid);
+            }
         }
       g_dir_close (fds);
     }
@@ -378,16 +322,12 @@ static void
 find_users (GArray *entries)
 {
   g_autoptr(GHashTable) users = NULL;
-  struct stat shm_st;
-  dev_t shm_dev = (dev_t) -1;
   GDir *proc;
   const gchar *pid_name;
   guint i;
 
   if (entries->len == 0)
     return;
-  if (stat (SHMIPC_POSIX_SHM_DIR, &shm_st) == 0)
-    shm_dev = shm_st.st_dev;
 
   users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                  (GDestroyNotify) g_array_unref);
@@ -399,7 +339,7 @@ find_users (GArray *entries)
       guint64 pid;
 
       if (g_ascii_string_to_unsigned (pid_name, 10, 1, G_MAXINT32, &pid, NULL))
-        scan_process (users, (gint32) pid, shm_dev);
+        scan_process (users, (gint32) pid);
     }
   g_dir_close (proc);
 
@@ -409,10 +349,7 @@ find_users (GArray *entries)
       g_autofree gchar *key = NULL;
       GArray *pids;
 
-      if (entry->info->backend == SHMIPC_BACKEND_POSIX)
-        key = g_strdup_printf ("posix:%" G_GUINT64_FORMAT, entry->stat.inode);
-      else
-        key = g_strdup_printf ("sysv:%d", entry->info->id);
+      key = entry->ops->user_key (entry->listed);
       pids = g_hash_table_lookup (users, key);
       if (pids == NULL)
         continue;
@@ -426,42 +363,6 @@ find_users (GArray *entries)
 /* ----------------------------------------------------------------------
  * Formats
  * ---------------------------------------------------------------------- */
-
-/* Reads up to SHMIPC_PROBE_BYTES leading bytes of an object, read-only.
- * Returns the count, or -1 when the caller may not read it. */
-static gssize
-read_head (const ShmipcObjectInfo *info,
-           guint8                 *head)
-{
-  gsize want = (gsize) MIN (info->size, (guint64) SHMIPC_PROBE_BYTES);
-
-  if (want == 0)
-    return 0;
-  if (info->backend == SHMIPC_BACKEND_POSIX)
-    {
-      g_autofree gchar *path = g_strconcat (SHMIPC_POSIX_SHM_DIR, info->name, NULL);
-      int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-      gssize n;
-
-      if (fd < 0)
-        return -1;
-      n = pread (fd, head, want, 0);
-      close (fd);
-      return n;
-    }
-  else
-    {
-      /* Attaching shows in the segment's attach time and last pid; the
-       * metadata has been read before. */
-      void *data = shmat (info->id, NULL, SHM_RDONLY);
-
-      if (data == (void *) -1)
-        return -1;
-      memcpy (head, data, want);
-      shmdt (data);
-      return (gssize) want;
-    }
-}
 
 /* A message still being written, or abandoned by its writer: its bytes
  * mean nothing yet. */
@@ -488,10 +389,12 @@ detect_formats (GArray *entries)
 
       if (info->mode == 0)
         {
-          describe_unpublished (info, &entry->stat);
+          describe_unpublished (info, &entry->listed->stat);
           continue;
         }
-      n = read_head (info, head);
+      n = info->size == 0 ? 0 :
+          entry->ops->read_head (entry->listed, head,
+                                 (gsize) MIN (info->size, (guint64) SHMIPC_PROBE_BYTES));
       if (n < 0)
         {
           info->format = SHMIPC_OBJECT_FORMAT_UNKNOWN;
@@ -572,13 +475,11 @@ shmipc_list_objects (GError **error)
 {
   g_autoptr(GArray) entries = entries_new ();
   g_autoptr(GHashTable) owners = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  guint b;
 
-#if defined (HAVE_POSIX_SHM) && defined (__linux__)
-  if (!collect_posix (entries, NULL, owners, error))
-    return NULL;
-#endif
-  if (!collect_sysv (entries, FALSE, 0, owners, error))
-    return NULL;
+  for (b = 0; _shmipc_backends[b] != NULL; b++)
+    if (!collect (entries, _shmipc_backends[b], FALSE, NULL, 0, owners, error))
+      return NULL;
   return finish_entries (entries);
 }
 
@@ -622,6 +523,7 @@ shmipc_object_info_lookup (const gchar    *name,
   g_autofree gchar *canonical = NULL;
   g_autofree gchar *what = NULL;
   ShmipcStat st;
+  guint b;
 
   canonical = shmipc_name_normalize (name, error);
   if (canonical == NULL)
@@ -631,22 +533,11 @@ shmipc_object_info_lookup (const gchar    *name,
     return NULL;
 
   what = g_strdup_printf ("\"%s\"", canonical);
-  if (st.backend == SHMIPC_BACKEND_SYSV)
-    {
-      if (!collect_sysv (entries, TRUE, st.key, owners, error))
-        return NULL;
-    }
-  else
-    {
-#if defined (HAVE_POSIX_SHM) && defined (__linux__)
-      if (!collect_posix (entries, canonical + 1, owners, error))
-        return NULL;
-#else
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
-                   "Cannot describe %s: POSIX objects are not listed on this system", what);
+  for (b = 0; _shmipc_backends[b] != NULL; b++)
+    if (_shmipc_backends[b]->backend == st.backend &&
+        !collect (entries, _shmipc_backends[b], TRUE,
+                  st.backend == SHMIPC_BACKEND_SYSV ? NULL : canonical, st.key, owners, error))
       return NULL;
-#endif
-    }
   return take_single (entries, what, error);
 }
 
@@ -675,7 +566,7 @@ shmipc_object_info_lookup_key (gint32    key,
                            "Key 0 is IPC_PRIVATE and names no segment");
       return NULL;
     }
-  if (!collect_sysv (entries, TRUE, key, owners, error))
+  if (!collect (entries, &_shmipc_sysv_ops, TRUE, NULL, key, owners, error))
     return NULL;
   return take_single (entries, what, error);
 }

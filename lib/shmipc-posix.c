@@ -3,6 +3,7 @@
  * Copyright (C) 2026 The shmipc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -135,7 +136,7 @@ reserve (ShmipcSegment  *segment,
 {
   int err;
 
-  if (ftruncate (segment->fd, (off_t) size) != 0)
+  if (ftruncate (segment->priv.posix.fd, (off_t) size) != 0)
     {
       err = errno;
       _shmipc_set_error_errno (error, err, "ftruncate(\"%s\", %" G_GSIZE_FORMAT ") failed",
@@ -143,11 +144,11 @@ reserve (ShmipcSegment  *segment,
       return FALSE;
     }
 #ifdef HAVE_POSIX_FALLOCATE
-  err = posix_fallocate (segment->fd, old_size, (off_t) size - old_size);
+  err = posix_fallocate (segment->priv.posix.fd, old_size, (off_t) size - old_size);
   if (err != 0 && err != EINVAL && err != EOPNOTSUPP)
     {
       /* Give the space back: the object keeps its old size. */
-      if (ftruncate (segment->fd, old_size) != 0)
+      if (ftruncate (segment->priv.posix.fd, old_size) != 0)
         g_debug ("ftruncate(\"%s\") back to %jd failed", segment->name, (intmax_t) old_size);
       _shmipc_set_error_errno (error, err,
                                "posix_fallocate(\"%s\", %" G_GSIZE_FORMAT " bytes) failed",
@@ -173,16 +174,16 @@ posix_open (ShmipcSegment   *segment,
   int err;
   void *data;
 
-  segment->fd = -1;
-  for (attempt = 0; attempt < 100 && segment->fd < 0; attempt++)
+  segment->priv.posix.fd = -1;
+  for (attempt = 0; attempt < 100 && segment->priv.posix.fd < 0; attempt++)
     {
       if (flags & SHMIPC_OPEN_CREATE)
         {
           /* Try to create first, so that we know whether the object is
            * ours to size and to give its mode. */
-          segment->fd = shm_open (segment->name, oflag | OPEN_SAFE_FLAGS | O_CREAT | O_EXCL,
+          segment->priv.posix.fd = shm_open (segment->name, oflag | OPEN_SAFE_FLAGS | O_CREAT | O_EXCL,
                                   mode);
-          if (segment->fd >= 0)
+          if (segment->priv.posix.fd >= 0)
             {
               segment->created = TRUE;
               break;
@@ -190,12 +191,12 @@ posix_open (ShmipcSegment   *segment,
           if (errno != EEXIST || (flags & SHMIPC_OPEN_EXCLUSIVE))
             break;
         }
-      segment->fd = shm_open (segment->name, oflag | OPEN_SAFE_FLAGS, 0);
+      segment->priv.posix.fd = shm_open (segment->name, oflag | OPEN_SAFE_FLAGS, 0);
       /* Removed between our two calls: try creating again. */
-      if (segment->fd < 0 && !(errno == ENOENT && (flags & SHMIPC_OPEN_CREATE)))
+      if (segment->priv.posix.fd < 0 && !(errno == ENOENT && (flags & SHMIPC_OPEN_CREATE)))
         break;
     }
-  if (segment->fd < 0)
+  if (segment->priv.posix.fd < 0)
     {
       err = errno;
       /* Something other than an object under the name (a symbolic link
@@ -208,7 +209,7 @@ posix_open (ShmipcSegment   *segment,
     }
   /* Before anything else touches it: what we opened may be a FIFO or a
    * device that was put under the name. */
-  if (fstat (segment->fd, &st) != 0)
+  if (fstat (segment->priv.posix.fd, &st) != 0)
     {
       err = errno;
       _shmipc_set_error_errno (error, err, "fstat(\"%s\") failed", segment->name);
@@ -220,7 +221,7 @@ posix_open (ShmipcSegment   *segment,
   if (segment->created)
     {
       /* shm_open() applied the umask; the caller's mode is exact. */
-      if (fchmod (segment->fd, mode) != 0)
+      if (fchmod (segment->priv.posix.fd, mode) != 0)
         {
           err = errno;
           _shmipc_set_error_errno (error, err, "fchmod(\"%s\", %04o) failed",
@@ -240,7 +241,7 @@ posix_open (ShmipcSegment   *segment,
         goto fail;
       locked = TRUE;
     }
-  if (fstat (segment->fd, &st) != 0)
+  if (fstat (segment->priv.posix.fd, &st) != 0)
     {
       err = errno;
       _shmipc_set_error_errno (error, err, "fstat(\"%s\") failed", segment->name);
@@ -266,7 +267,7 @@ posix_open (ShmipcSegment   *segment,
 
   data = mmap (NULL, map_size,
                PROT_READ | ((flags & SHMIPC_OPEN_READ_ONLY) ? 0 : PROT_WRITE),
-               MAP_SHARED, segment->fd, 0);
+               MAP_SHARED, segment->priv.posix.fd, 0);
   if (data == MAP_FAILED)
     {
       err = errno;
@@ -282,8 +283,8 @@ fail:
     _shmipc_segment_lock (segment, LOCK_UN, NULL);
   if (segment->created)
     shm_unlink (segment->name);
-  close (segment->fd);
-  segment->fd = -1;
+  close (segment->priv.posix.fd);
+  segment->priv.posix.fd = -1;
   segment->created = FALSE;
   return FALSE;
 }
@@ -294,9 +295,27 @@ posix_close (ShmipcSegment *segment)
   if (segment->data != NULL)
     munmap (segment->data, segment->size);
   segment->data = NULL;
-  if (segment->fd >= 0)
-    close (segment->fd);
-  segment->fd = -1;
+  if (segment->priv.posix.fd >= 0)
+    close (segment->priv.posix.fd);
+  segment->priv.posix.fd = -1;
+}
+
+static void
+stat_from_file (ShmipcStat        *stat_out,
+                const struct stat *st)
+{
+  stat_out->backend = SHMIPC_BACKEND_POSIX;
+  stat_out->size = (guint64) st->st_size;
+  stat_out->mode = st->st_mode & 0777;
+  stat_out->uid = st->st_uid;
+  stat_out->gid = st->st_gid;
+  stat_out->atime = st->st_atime;
+  stat_out->mtime = st->st_mtime;
+  stat_out->ctime = st->st_ctime;
+  stat_out->key = 0;
+  stat_out->id = -1;
+  stat_out->device = (guint64) st->st_dev;
+  stat_out->inode = (guint64) st->st_ino;
 }
 
 static gboolean
@@ -309,8 +328,8 @@ posix_stat (ShmipcSegment  *segment,
 
   /* By name, metadata needs no permission on the object: look at the
    * node without opening it (a FIFO would block an open). */
-  if (segment->fd >= 0)
-    ok = fstat (segment->fd, &st) == 0;
+  if (segment->priv.posix.fd >= 0)
+    ok = fstat (segment->priv.posix.fd, &st) == 0;
   else
     ok = lstat_name (segment->name, &st);
   if (!ok)
@@ -322,17 +341,7 @@ posix_stat (ShmipcSegment  *segment,
   if (!_shmipc_check_node (segment->name, st.st_mode, error))
     return FALSE;
 
-  stat_out->size = (guint64) st.st_size;
-  stat_out->mode = st.st_mode & 0777;
-  stat_out->uid = st.st_uid;
-  stat_out->gid = st.st_gid;
-  stat_out->atime = st.st_atime;
-  stat_out->mtime = st.st_mtime;
-  stat_out->ctime = st.st_ctime;
-  stat_out->key = 0;
-  stat_out->id = -1;
-  stat_out->device = (guint64) st.st_dev;
-  stat_out->inode = (guint64) st.st_ino;
+  stat_from_file (stat_out, &st);
   return TRUE;
 }
 
@@ -341,7 +350,7 @@ posix_set_mode (ShmipcSegment  *segment,
                 guint           mode,
                 GError        **error)
 {
-  if (fchmod (segment->fd, mode) != 0)
+  if (fchmod (segment->priv.posix.fd, mode) != 0)
     {
       int err = errno;
       _shmipc_set_error_errno (error, err, "fchmod(\"%s\", %04o) failed",
@@ -368,14 +377,151 @@ posix_unlink (ShmipcSegment  *segment,
   return TRUE;
 }
 
+static void
+posix_init (ShmipcSegment *segment)
+{
+  segment->priv.posix.fd = -1;
+}
+
+static gboolean
+posix_lock (ShmipcSegment  *segment,
+            int             operation,
+            GError        **error)
+{
+  if (segment->priv.posix.fd < 0)
+    return TRUE;
+  while (flock (segment->priv.posix.fd, operation) != 0)
+    {
+      int err = errno;
+
+      if (err == EINTR)
+        continue;
+      _shmipc_set_error_errno (error, err, "flock(\"%s\") failed", segment->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint32
+posix_get_key (ShmipcSegment *segment)
+{
+  return 0;
+}
+
+/* POSIX semaphores (sem_open) live in /dev/shm too, as "sem.NAME"; they
+ * are not shared-memory objects. */
+static gboolean
+is_object_name (const gchar *name)
+{
+  return name[0] != '.' && !g_str_has_prefix (name, "sem.");
+}
+
+/* The regular files of /dev/shm: anything else under a name is not an
+ * object, and is left out. */
+static gboolean
+posix_list (GPtrArray  *listed,
+            GError    **error)
+{
+#ifdef __linux__
+  DIR *dir;
+  struct dirent *dent;
+
+  dir = opendir (SHMIPC_POSIX_SHM_DIR);
+  if (dir == NULL)
+    {
+      int err = errno;
+
+      /* No /dev/shm: this system has no POSIX objects to list. */
+      if (err == ENOENT)
+        return TRUE;
+      _shmipc_set_error_errno (error, err, "opendir(\"%s\") failed", SHMIPC_POSIX_SHM_DIR);
+      return FALSE;
+    }
+  while ((dent = readdir (dir)) != NULL)
+    {
+      ShmipcListed *object;
+      struct stat st;
+
+      if (!is_object_name (dent->d_name))
+        continue;
+      /* Gone since readdir(), or something else than a regular file. */
+      if (fstatat (dirfd (dir), dent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISREG (st.st_mode))
+        continue;
+      object = g_new0 (ShmipcListed, 1);
+      object->name = g_strconcat ("/", dent->d_name, NULL);
+      stat_from_file (&object->stat, &st);
+      g_ptr_array_add (listed, object);
+    }
+  closedir (dir);
+#endif
+  return TRUE;
+}
+
+static gssize
+posix_read_head (const ShmipcListed *object,
+                 guint8             *buffer,
+                 gsize               length)
+{
+  int fd = shm_open (object->name, O_RDONLY | OPEN_SAFE_FLAGS, 0);
+  struct stat st;
+  gssize n = -1;
+
+  if (fd < 0)
+    return -1;
+  /* Replaced by a FIFO or a device since it was listed: not read. */
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+    n = pread (fd, buffer, length, 0);
+  close (fd);
+  return n;
+}
+
+static gchar *
+posix_user_key (const ShmipcListed *object)
+{
+  return g_strdup_printf ("posix:%" G_GUINT64_FORMAT, object->stat.inode);
+}
+
+/* A mapping shows in /proc/PID/maps as /dev/shm/NAME with its inode; an
+ * open descriptor is a regular file on the file system of /dev/shm. */
+static gchar *
+posix_user_key_of (const gchar       *maps_path,
+                   guint64            maps_inode,
+                   const struct stat *fd_stat)
+{
+  static dev_t shm_dev;
+  static gsize shm_dev_known;
+
+  if (maps_path != NULL)
+    return g_str_has_prefix (maps_path, SHMIPC_POSIX_SHM_DIR "/") ?
+           g_strdup_printf ("posix:%" G_GUINT64_FORMAT, maps_inode) : NULL;
+  if (g_once_init_enter (&shm_dev_known))
+    {
+      struct stat st;
+
+      shm_dev = stat (SHMIPC_POSIX_SHM_DIR, &st) == 0 ? st.st_dev : (dev_t) -1;
+      g_once_init_leave (&shm_dev_known, 1);
+    }
+  if (S_ISREG (fd_stat->st_mode) && fd_stat->st_dev == shm_dev)
+    return g_strdup_printf ("posix:%" G_GUINT64_FORMAT, (guint64) fd_stat->st_ino);
+  return NULL;
+}
+
 const ShmipcBackendOps _shmipc_posix_ops = {
   .backend = SHMIPC_BACKEND_POSIX,
   .name = "posix",
   .available = posix_available,
   .unavailable_error = posix_unavailable_error,
+  .init = posix_init,
   .open = posix_open,
   .close = posix_close,
   .stat = posix_stat,
   .set_mode = posix_set_mode,
   .unlink = posix_unlink,
+  .lock = posix_lock,
+  .get_key = posix_get_key,
+  .list = posix_list,
+  .read_head = posix_read_head,
+  .user_key = posix_user_key,
+  .user_key_of = posix_user_key_of,
 };

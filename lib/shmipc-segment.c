@@ -11,32 +11,54 @@
 #include "shmipc-backend-private.h"
 #include "shmipc-guard-private.h"
 
+const ShmipcBackendOps *const _shmipc_backends[] = {
+#ifdef HAVE_POSIX_SHM
+  &_shmipc_posix_ops,
+#endif
+  &_shmipc_sysv_ops,
+  NULL
+};
+
+void
+_shmipc_listed_free (gpointer listed)
+{
+  ShmipcListed *object = listed;
+
+  g_free (object->name);
+  g_free (object);
+}
+
 static ShmipcSegment *
-segment_new (const ShmipcBackendOps *ops)
+segment_new (const ShmipcBackendOps *ops,
+             gchar                  *name,
+             ShmipcOpenFlags         flags)
 {
   ShmipcSegment *segment = g_new0 (ShmipcSegment, 1);
 
   segment->ops = ops;
-  segment->fd = -1;
-  segment->shmid = -1;
+  segment->name = name;
+  segment->read_only = (flags & SHMIPC_OPEN_READ_ONLY) != 0;
+  ops->init (segment);
   return segment;
+}
+
+/* A handle whose open failed: nothing is mapped. */
+static void
+segment_discard (ShmipcSegment *segment)
+{
+  g_free (segment->name);
+  g_free (segment);
 }
 
 static const ShmipcBackendOps *
 backend_ops (ShmipcBackend backend)
 {
-  switch (backend)
-    {
-#ifdef HAVE_POSIX_SHM
-    case SHMIPC_BACKEND_POSIX:
-      return &_shmipc_posix_ops;
-#endif
-    case SHMIPC_BACKEND_SYSV:
-      return &_shmipc_sysv_ops;
-    case SHMIPC_BACKEND_AUTO:
-    default:
-      return NULL;
-    }
+  guint i;
+
+  for (i = 0; _shmipc_backends[i] != NULL; i++)
+    if (_shmipc_backends[i]->backend == backend)
+      return _shmipc_backends[i];
+  return NULL;
 }
 
 /**
@@ -60,6 +82,22 @@ shmipc_backend_is_available (ShmipcBackend backend)
   return ops != NULL && ops->available ();
 }
 
+/* The backend SHMIPC_BACKEND names: FALSE with @error when it names none. */
+static gboolean
+backend_from_environment (ShmipcBackend  *backend,
+                          GError        **error)
+{
+  const gchar *env = g_getenv ("SHMIPC_BACKEND");
+  GError *local_error = NULL;
+
+  if (env == NULL || *env == '\0')
+    return TRUE;
+  if (shmipc_backend_from_string (env, backend, &local_error))
+    return TRUE;
+  g_propagate_prefixed_error (error, local_error, "SHMIPC_BACKEND: ");
+  return FALSE;
+}
+
 /**
  * shmipc_backend_default:
  *
@@ -74,48 +112,76 @@ shmipc_backend_is_available (ShmipcBackend backend)
 ShmipcBackend
 shmipc_backend_default (void)
 {
-  const gchar *env = g_getenv ("SHMIPC_BACKEND");
   ShmipcBackend backend = SHMIPC_BACKEND_AUTO;
 
-  if (env != NULL && *env != '\0')
-    shmipc_backend_from_string (env, &backend, NULL);
+  backend_from_environment (&backend, NULL);
   return backend;
 }
 
-/* Turns AUTO into the environment's choice, and refuses backends that
- * were not built. AUTO may remain AUTO (try POSIX, then SysV). */
-static gboolean
+/* The one place where a requested backend becomes the backend to use:
+ * AUTO follows SHMIPC_BACKEND, else means POSIX where it is built and the
+ * system offers it, with SysV to fall back on (*@fall_back) when POSIX
+ * shared memory turns out not to work, and SysV otherwise. A backend that
+ * was not built is refused. */
+static const ShmipcBackendOps *
 resolve_backend (ShmipcBackend   requested,
-                 ShmipcBackend  *resolved,
+                 gboolean       *fall_back,
                  GError        **error)
 {
+  const ShmipcBackendOps *ops;
+
+  *fall_back = FALSE;
+  if (requested == SHMIPC_BACKEND_AUTO && !backend_from_environment (&requested, error))
+    return NULL;
   if (requested == SHMIPC_BACKEND_AUTO)
     {
-      const gchar *env = g_getenv ("SHMIPC_BACKEND");
-      GError *local_error = NULL;
-
-      if (env != NULL && *env != '\0' &&
-          !shmipc_backend_from_string (env, &requested, &local_error))
+      ops = backend_ops (SHMIPC_BACKEND_POSIX);
+      if (ops != NULL && ops->available ())
         {
-          g_propagate_prefixed_error (error, local_error, "SHMIPC_BACKEND: ");
-          return FALSE;
+          *fall_back = TRUE;
+          return ops;
         }
+      return &_shmipc_sysv_ops;
     }
+  ops = backend_ops (requested);
+  if (ops != NULL)
+    return ops;
+  if (requested == SHMIPC_BACKEND_POSIX || requested == SHMIPC_BACKEND_SYSV)
+    g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
+                 "The %s backend is not built into this libshmipc",
+                 shmipc_backend_to_string (requested));
+  else
+    g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                 "Unknown backend %d", (int) requested);
+  return NULL;
+}
 
-  if (requested != SHMIPC_BACKEND_AUTO && backend_ops (requested) == NULL)
+/* Runs @func with the backend @requested resolves to, and once more with
+ * SysV when that was POSIX by default and POSIX shared memory does not
+ * work here. */
+static gboolean
+with_backend (ShmipcBackend    requested,
+              gboolean       (*func) (const ShmipcBackendOps *, gpointer, GError **),
+              gpointer         data,
+              GError         **error)
+{
+  const ShmipcBackendOps *ops;
+  GError *local_error = NULL;
+  gboolean fall_back;
+
+  ops = resolve_backend (requested, &fall_back, error);
+  if (ops == NULL)
+    return FALSE;
+  if (func (ops, data, &local_error))
+    return TRUE;
+  if (!fall_back || !ops->unavailable_error (local_error))
     {
-      if (requested == SHMIPC_BACKEND_POSIX || requested == SHMIPC_BACKEND_SYSV)
-        g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
-                     "The %s backend is not built into this libshmipc",
-                     shmipc_backend_to_string (requested));
-      else
-        g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
-                     "Unknown backend %d", (int) requested);
+      g_propagate_error (error, local_error);
       return FALSE;
     }
-
-  *resolved = requested;
-  return TRUE;
+  g_debug ("POSIX shared memory unavailable (%s); using SysV", local_error->message);
+  g_clear_error (&local_error);
+  return func (&_shmipc_sysv_ops, data, error);
 }
 
 static gboolean
@@ -170,28 +236,30 @@ check_public_flags (ShmipcOpenFlags   flags,
   return FALSE;
 }
 
-static ShmipcSegment *
-open_with (const ShmipcBackendOps *ops,
-           const gchar            *canonical,
-           ShmipcOpenFlags         flags,
-           gsize                   size,
-           guint                   mode,
-           GError                **error)
+typedef struct {
+  const gchar *canonical;
+  ShmipcOpenFlags flags;
+  gsize size;
+  guint mode;
+  ShmipcSegment *segment;
+} Open;
+
+static gboolean
+open_with (const ShmipcBackendOps  *ops,
+           gpointer                 data,
+           GError                 **error)
 {
-  ShmipcSegment *segment = segment_new (ops);
+  Open *open = data;
+  ShmipcSegment *segment = segment_new (ops, g_strdup (open->canonical), open->flags);
 
-  segment->name = g_strdup (canonical);
-  segment->key = shmipc_name_to_key (canonical);
-  segment->read_only = (flags & SHMIPC_OPEN_READ_ONLY) != 0;
-
-  if (!ops->open (segment, flags, size, mode, error))
+  if (!ops->open (segment, open->flags, open->size, open->mode, error))
     {
-      g_free (segment->name);
-      g_free (segment);
-      return NULL;
+      segment_discard (segment);
+      return FALSE;
     }
   _shmipc_guard_install ();
-  return segment;
+  open->segment = segment;
+  return TRUE;
 }
 
 /**
@@ -242,9 +310,7 @@ _shmipc_segment_open (const gchar      *name,
 {
   g_autofree gchar *canonical = NULL;
   g_autofree gchar *what = NULL;
-  const ShmipcBackendOps *posix_ops;
-  ShmipcSegment *segment;
-  GError *local_error = NULL;
+  Open open = { NULL, flags, size, mode, NULL };
 
   canonical = shmipc_name_normalize (name, error);
   if (canonical == NULL)
@@ -252,28 +318,10 @@ _shmipc_segment_open (const gchar      *name,
   what = g_strdup_printf ("\"%s\"", canonical);
   if (!check_open_arguments (flags, size, mode, what, error))
     return NULL;
-  if (!resolve_backend (backend, &backend, error))
+  open.canonical = canonical;
+  if (!with_backend (backend, open_with, &open, error))
     return NULL;
-
-  if (backend != SHMIPC_BACKEND_AUTO)
-    return open_with (backend_ops (backend), canonical, flags, size, mode, error);
-
-  /* auto: POSIX where the system offers it, SysV otherwise. */
-  posix_ops = backend_ops (SHMIPC_BACKEND_POSIX);
-  if (posix_ops == NULL || !posix_ops->available ())
-    return open_with (&_shmipc_sysv_ops, canonical, flags, size, mode, error);
-
-  segment = open_with (posix_ops, canonical, flags, size, mode, &local_error);
-  if (segment != NULL)
-    return segment;
-  if (!posix_ops->unavailable_error (local_error))
-    {
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
-  g_debug ("POSIX shared memory unavailable (%s); using SysV", local_error->message);
-  g_clear_error (&local_error);
-  return open_with (&_shmipc_sysv_ops, canonical, flags, size, mode, error);
+  return open.segment;
 }
 
 /**
@@ -320,15 +368,10 @@ _shmipc_segment_open_key (gint32            key,
   if (!check_open_arguments (flags, size, mode, what, error))
     return NULL;
 
-  segment = segment_new (&_shmipc_sysv_ops);
-  segment->name = g_steal_pointer (&what);
-  segment->key = key;
-  segment->by_key = TRUE;
-  segment->read_only = (flags & SHMIPC_OPEN_READ_ONLY) != 0;
-  if (!segment->ops->open (segment, flags, size, mode, error))
+  segment = segment_new (&_shmipc_sysv_ops, g_steal_pointer (&what), flags);
+  if (!segment->ops->open_key (segment, key, flags, size, mode, error))
     {
-      g_free (segment->name);
-      g_free (segment);
+      segment_discard (segment);
       return NULL;
     }
   _shmipc_guard_install ();
@@ -358,18 +401,9 @@ _shmipc_segment_lock (ShmipcSegment  *segment,
                       int             operation,
                       GError        **error)
 {
-  if (segment->fd < 0)
+  if (segment->ops->lock == NULL)
     return TRUE;
-  while (flock (segment->fd, operation) != 0)
-    {
-      int err = errno;
-
-      if (err == EINTR)
-        continue;
-      _shmipc_set_error_errno (error, err, "flock(\"%s\") failed", segment->name);
-      return FALSE;
-    }
-  return TRUE;
+  return segment->ops->lock (segment, operation, error);
 }
 
 gboolean
@@ -389,18 +423,17 @@ _shmipc_segment_fault (ShmipcSegment  *segment,
                        GError        **error)
 {
   gsize offset = (const guint8 *) address - (const guint8 *) segment->data;
-  struct stat st;
+  ShmipcStat st;
 
   if (segment->broken == NULL)
     {
       /* What the object has become tells what happened. */
-      if (segment->fd >= 0 && fstat (segment->fd, &st) == 0 &&
-          (guint64) st.st_size < (guint64) segment->size)
+      if (segment->ops->stat (segment, &st, NULL) && st.size < (guint64) segment->size)
         segment->broken =
           g_error_new (SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
                        "Object \"%s\" was truncated to %" G_GUINT64_FORMAT
                        " bytes by another process while mapped (%" G_GSIZE_FORMAT
-                       " bytes mapped)", segment->name, (guint64) st.st_size, segment->size);
+                       " bytes mapped)", segment->name, st.size, segment->size);
       else
         segment->broken =
           g_error_new (SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
@@ -590,7 +623,7 @@ gint32
 shmipc_segment_get_key (ShmipcSegment *segment)
 {
   g_return_val_if_fail (segment != NULL, 0);
-  return segment->ops->backend == SHMIPC_BACKEND_SYSV ? segment->key : 0;
+  return segment->ops->get_key (segment);
 }
 
 /**
@@ -663,7 +696,27 @@ shmipc_segment_unlink (ShmipcSegment  *segment,
   return segment->ops->unlink (segment, error);
 }
 
-/* Runs @func on an unmapped handle to @name (stat and unlink by name). */
+/* Runs a function on an unmapped handle to a name (stat and unlink by
+ * name), with the backend opening would use. */
+typedef struct {
+  const gchar *canonical;
+  gboolean (*func) (ShmipcSegment *, gpointer, GError **);
+  gpointer user_data;
+} Named;
+
+static gboolean
+named_with (const ShmipcBackendOps  *ops,
+            gpointer                 data,
+            GError                 **error)
+{
+  Named *named = data;
+  ShmipcSegment *segment = segment_new (ops, g_strdup (named->canonical), SHMIPC_OPEN_READ_ONLY);
+  gboolean ok = named->func (segment, named->user_data, error);
+
+  shmipc_segment_free (segment);
+  return ok;
+}
+
 static gboolean
 with_named_handle (const gchar   *name,
                    ShmipcBackend  backend,
@@ -672,39 +725,11 @@ with_named_handle (const gchar   *name,
                    GError       **error)
 {
   g_autofree gchar *canonical = shmipc_name_normalize (name, error);
-  const ShmipcBackendOps *ops;
-  ShmipcSegment *segment;
-  gboolean ok;
+  Named named = { canonical, func, user_data };
 
-  GError *local_error = NULL;
-  gboolean fall_back = FALSE;
-
-  if (canonical == NULL || !resolve_backend (backend, &backend, error))
+  if (canonical == NULL)
     return FALSE;
-  if (backend == SHMIPC_BACKEND_AUTO)
-    {
-      fall_back = shmipc_backend_is_available (SHMIPC_BACKEND_POSIX);
-      backend = fall_back ? SHMIPC_BACKEND_POSIX : SHMIPC_BACKEND_SYSV;
-    }
-  ops = backend_ops (backend);
-
-  segment = segment_new (ops);
-  segment->name = g_steal_pointer (&canonical);
-  segment->key = shmipc_name_to_key (segment->name);
-  segment->read_only = TRUE;
-  ok = func (segment, user_data, &local_error);
-  /* As in shmipc_segment_open(): auto means SysV where POSIX shared
-   * memory turns out not to work. */
-  if (!ok && fall_back && ops->unavailable_error (local_error))
-    {
-      g_clear_error (&local_error);
-      segment->ops = &_shmipc_sysv_ops;
-      ok = func (segment, user_data, &local_error);
-    }
-  if (!ok)
-    g_propagate_error (error, local_error);
-  shmipc_segment_free (segment);
-  return ok;
+  return with_backend (backend, named_with, &named, error);
 }
 
 static gboolean

@@ -19,8 +19,8 @@
  * permissions (as ipcs(1) shows them). */
 #define SYSV_SHM_PROC "/proc/sysvipc/shm"
 
-gboolean
-_shmipc_sysv_parse_proc_line (const gchar *line,
+static gboolean
+parse_proc_line (const gchar *line,
                               ShmipcStat  *st)
 {
   gint key, shmid, cpid, lpid;
@@ -50,9 +50,9 @@ _shmipc_sysv_parse_proc_line (const gchar *line,
   return TRUE;
 }
 
-gboolean
-_shmipc_sysv_read_proc (GPtrArray  *stats,
-                        GError    **error)
+static gboolean
+read_proc (GPtrArray  *stats,
+           GError    **error)
 {
   g_autofree gchar *contents = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -76,7 +76,7 @@ _shmipc_sysv_read_proc (GPtrArray  *stats,
     {
       ShmipcStat st;
 
-      if (_shmipc_sysv_parse_proc_line (lines[i], &st))
+      if (parse_proc_line (lines[i], &st))
         g_ptr_array_add (stats, g_memdup2 (&st, sizeof st));
     }
   return TRUE;
@@ -92,7 +92,7 @@ proc_stat (gint32      shmid,
   g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func (g_free);
   guint i;
 
-  if (!_shmipc_sysv_read_proc (stats, NULL))
+  if (!read_proc (stats, NULL))
     return FALSE;
   for (i = 0; i < stats->len; i++)
     {
@@ -119,19 +119,19 @@ sysv_unavailable_error (const GError *error)
   return shmipc_error_get_errno (error) == ENOSYS;
 }
 
-/* Finds the segment of segment->key without creating it. */
+/* Finds the segment of our key without creating it. */
 static gboolean
 lookup (ShmipcSegment  *segment,
         GError        **error)
 {
-  if (segment->shmid >= 0)
+  if (segment->priv.sysv.shmid >= 0)
     return TRUE;
-  segment->shmid = shmget ((key_t) segment->key, 0, 0);
-  if (segment->shmid < 0)
+  segment->priv.sysv.shmid = shmget ((key_t) segment->priv.sysv.key, 0, 0);
+  if (segment->priv.sysv.shmid < 0)
     {
       int err = errno;
       _shmipc_set_error_errno (error, err, "shmget(\"%s\", key 0x%08x) failed",
-                               segment->name, (guint32) segment->key);
+                               segment->name, (guint32) segment->priv.sysv.key);
       return FALSE;
     }
   return TRUE;
@@ -142,7 +142,7 @@ ipc_stat (ShmipcSegment    *segment,
           struct shmid_ds  *ds,
           GError          **error)
 {
-  if (shmctl (segment->shmid, IPC_STAT, ds) != 0)
+  if (shmctl (segment->priv.sysv.shmid, IPC_STAT, ds) != 0)
     {
       int err = errno;
       _shmipc_set_error_errno (error, err, "shmctl(\"%s\", IPC_STAT) failed",
@@ -161,19 +161,19 @@ sysv_set_mode (ShmipcSegment  *segment,
 
   if (!lookup (segment, error))
     return FALSE;
-  if (shmctl (segment->shmid, IPC_STAT, &ds) != 0)
+  if (shmctl (segment->priv.sysv.shmid, IPC_STAT, &ds) != 0)
     {
       /* IPC_STAT needs read permission, even for the owner, but IPC_SET
        * does not: with the ids seen when the segment was opened, the
        * owner can still change a mode that locked it out (mode 0). */
-      if (errno != EACCES || !segment->owner_known)
+      if (errno != EACCES || !segment->priv.sysv.owner_known)
         return ipc_stat (segment, &ds, error);
       memset (&ds, 0, sizeof ds);
-      ds.shm_perm.uid = segment->owner_uid;
-      ds.shm_perm.gid = segment->owner_gid;
+      ds.shm_perm.uid = segment->priv.sysv.owner_uid;
+      ds.shm_perm.gid = segment->priv.sysv.owner_gid;
     }
   ds.shm_perm.mode = (ds.shm_perm.mode & ~0777u) | mode;
-  if (shmctl (segment->shmid, IPC_SET, &ds) != 0)
+  if (shmctl (segment->priv.sysv.shmid, IPC_SET, &ds) != 0)
     {
       int err = errno;
       _shmipc_set_error_errno (error, err, "shmctl(\"%s\", IPC_SET, %04o) failed",
@@ -189,7 +189,7 @@ sysv_unlink (ShmipcSegment  *segment,
 {
   if (!lookup (segment, error))
     return FALSE;
-  if (shmctl (segment->shmid, IPC_RMID, NULL) != 0)
+  if (shmctl (segment->priv.sysv.shmid, IPC_RMID, NULL) != 0)
     {
       int err = errno;
       _shmipc_set_error_errno (error, err, "shmctl(\"%s\", IPC_RMID) failed",
@@ -200,19 +200,19 @@ sysv_unlink (ShmipcSegment  *segment,
 }
 
 static gboolean
-sysv_open (ShmipcSegment   *segment,
-           ShmipcOpenFlags  flags,
-           gsize            size,
-           guint            mode,
-           GError         **error)
+open_segment (ShmipcSegment   *segment,
+              ShmipcOpenFlags  flags,
+              gsize            size,
+              guint            mode,
+              GError         **error)
 {
   struct shmid_ds ds;
   void *data;
   int attempt;
   int err;
 
-  segment->shmid = -1;
-  for (attempt = 0; attempt < OPEN_ATTEMPTS && segment->shmid < 0; attempt++)
+  segment->priv.sysv.shmid = -1;
+  for (attempt = 0; attempt < OPEN_ATTEMPTS && segment->priv.sysv.shmid < 0; attempt++)
     {
       GError *local_error = NULL;
 
@@ -220,9 +220,9 @@ sysv_open (ShmipcSegment   *segment,
         {
           /* Owner read/write until the exact mode is set below: IPC_STAT
            * and shmat() need them, even for the creator. */
-          segment->shmid = shmget ((key_t) segment->key, size,
+          segment->priv.sysv.shmid = shmget ((key_t) segment->priv.sysv.key, size,
                                    IPC_CREAT | IPC_EXCL | mode | 0600);
-          if (segment->shmid >= 0)
+          if (segment->priv.sysv.shmid >= 0)
             {
               segment->created = TRUE;
               break;
@@ -232,7 +232,7 @@ sysv_open (ShmipcSegment   *segment,
               err = errno;
               _shmipc_set_error_errno (error, err,
                                        "shmget(\"%s\", key 0x%08x, %" G_GSIZE_FORMAT " bytes) failed",
-                                       segment->name, (guint32) segment->key, size);
+                                       segment->name, (guint32) segment->priv.sysv.key, size);
               return FALSE;
             }
         }
@@ -253,9 +253,9 @@ sysv_open (ShmipcSegment   *segment,
   if (!ipc_stat (segment, &ds, error))
     goto fail;
   segment->size = ds.shm_segsz;
-  segment->owner_uid = ds.shm_perm.uid;
-  segment->owner_gid = ds.shm_perm.gid;
-  segment->owner_known = TRUE;
+  segment->priv.sysv.owner_uid = ds.shm_perm.uid;
+  segment->priv.sysv.owner_gid = ds.shm_perm.gid;
+  segment->priv.sysv.owner_known = TRUE;
   if (!segment->created && (flags & SHMIPC_OPEN_RESIZE) && size > segment->size)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNSUPPORTED,
@@ -265,12 +265,12 @@ sysv_open (ShmipcSegment   *segment,
       goto fail;
     }
 
-  data = shmat (segment->shmid, NULL, (flags & SHMIPC_OPEN_READ_ONLY) ? SHM_RDONLY : 0);
+  data = shmat (segment->priv.sysv.shmid, NULL, (flags & SHMIPC_OPEN_READ_ONLY) ? SHM_RDONLY : 0);
   if (data == (void *) -1)
     {
       err = errno;
       _shmipc_set_error_errno (error, err, "shmat(\"%s\", key 0x%08x) failed",
-                               segment->name, (guint32) segment->key);
+                               segment->name, (guint32) segment->priv.sysv.key);
       goto fail;
     }
   segment->data = data;
@@ -287,8 +287,8 @@ sysv_open (ShmipcSegment   *segment,
 
 fail:
   if (segment->created)
-    shmctl (segment->shmid, IPC_RMID, NULL);
-  segment->shmid = -1;
+    shmctl (segment->priv.sysv.shmid, IPC_RMID, NULL);
+  segment->priv.sysv.shmid = -1;
   segment->created = FALSE;
   return FALSE;
 }
@@ -299,7 +299,7 @@ sysv_close (ShmipcSegment *segment)
   if (segment->data != NULL)
     shmdt (segment->data);
   segment->data = NULL;
-  segment->shmid = -1;
+  segment->priv.sysv.shmid = -1;
 }
 
 static gboolean
@@ -315,7 +315,7 @@ sysv_stat (ShmipcSegment  *segment,
   if (!ipc_stat (segment, &ds, &local_error))
     {
       if (shmipc_error_get_errno (local_error) == EACCES &&
-          proc_stat (segment->shmid, stat_out))
+          proc_stat (segment->priv.sysv.shmid, stat_out))
         {
           g_clear_error (&local_error);
           return TRUE;
@@ -334,13 +334,103 @@ sysv_stat (ShmipcSegment  *segment,
 #ifdef __linux__
   stat_out->key = (gint32) ds.shm_perm.__key;
 #else
-  stat_out->key = segment->key;
+  stat_out->key = segment->priv.sysv.key;
 #endif
-  stat_out->id = segment->shmid;
+  stat_out->id = segment->priv.sysv.shmid;
   stat_out->nattch = ds.shm_nattch;
   stat_out->cpid = ds.shm_cpid;
   stat_out->lpid = ds.shm_lpid;
   return TRUE;
+}
+
+static void
+sysv_init (ShmipcSegment *segment)
+{
+  /* A named segment's key (shmipc_name_to_key()); one opened by key gets
+   * its own in sysv_open_key(). */
+  segment->priv.sysv.key = shmipc_name_to_key (segment->name);
+  segment->priv.sysv.shmid = -1;
+}
+
+static gboolean
+sysv_open (ShmipcSegment   *segment,
+           ShmipcOpenFlags  flags,
+           gsize            size,
+           guint            mode,
+           GError         **error)
+{
+  return open_segment (segment, flags, size, mode, error);
+}
+
+static gboolean
+sysv_open_key (ShmipcSegment   *segment,
+               gint32           key,
+               ShmipcOpenFlags  flags,
+               gsize            size,
+               guint            mode,
+               GError         **error)
+{
+  segment->priv.sysv.key = key;
+  return open_segment (segment, flags, size, mode, error);
+}
+
+static gint32
+sysv_get_key (ShmipcSegment *segment)
+{
+  return segment->priv.sysv.key;
+}
+
+static gboolean
+sysv_list (GPtrArray  *listed,
+           GError    **error)
+{
+  g_autoptr(GPtrArray) stats = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  if (!read_proc (stats, error))
+    return FALSE;
+  for (i = 0; i < stats->len; i++)
+    {
+      ShmipcListed *object = g_new0 (ShmipcListed, 1);
+
+      object->stat = *(const ShmipcStat *) stats->pdata[i];
+      g_ptr_array_add (listed, object);
+    }
+  return TRUE;
+}
+
+/* Attaching shows in the segment's attach time and last pid; the listing
+ * read the metadata before. */
+static gssize
+sysv_read_head (const ShmipcListed *object,
+                guint8             *buffer,
+                gsize               length)
+{
+  void *data = shmat (object->stat.id, NULL, SHM_RDONLY);
+
+  if (data == (void *) -1)
+    return -1;
+  memcpy (buffer, data, length);
+  shmdt (data);
+  return (gssize) length;
+}
+
+static gchar *
+sysv_user_key (const ShmipcListed *object)
+{
+  return g_strdup_printf ("sysv:%d", object->stat.id);
+}
+
+/* A mapping shows in /proc/PID/maps as /SYSVKKKKKKKK whose inode is the
+ * shmid; a SysV segment is never an open descriptor. */
+static gchar *
+sysv_user_key_of (const gchar       *maps_path,
+                  guint64            maps_inode,
+                  const struct stat *fd_stat)
+{
+  if (maps_path != NULL && g_str_has_prefix (maps_path, "/SYSV"))
+    return g_strdup_printf ("sysv:%" G_GUINT64_FORMAT, maps_inode);
+  return NULL;
 }
 
 const ShmipcBackendOps _shmipc_sysv_ops = {
@@ -348,9 +438,16 @@ const ShmipcBackendOps _shmipc_sysv_ops = {
   .name = "sysv",
   .available = sysv_available,
   .unavailable_error = sysv_unavailable_error,
+  .init = sysv_init,
   .open = sysv_open,
+  .open_key = sysv_open_key,
   .close = sysv_close,
   .stat = sysv_stat,
   .set_mode = sysv_set_mode,
   .unlink = sysv_unlink,
+  .get_key = sysv_get_key,
+  .list = sysv_list,
+  .read_head = sysv_read_head,
+  .user_key = sysv_user_key,
+  .user_key_of = sysv_user_key_of,
 };
