@@ -5,8 +5,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 
 #include "shmipc-backend-private.h"
 #include "shmipc-guard-private.h"
