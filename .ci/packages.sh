@@ -23,7 +23,7 @@ set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${BUILDDIR:-/tmp/shmipc-packages}
-debs="shmipc libshmipc-dev libshmipc0"
+debs="shmipc libshmipc-dev libshmipc1"
 commands="prod cons shmdump"
 manpages="prod cons shmdump libshmipc shmipc"
 scratch=
@@ -62,7 +62,7 @@ cd "$builddir"
 make -j"$(nproc)" >/dev/null
 
 step "Debian symbols file is current"
-"$srcdir/debian/update-symbols" --check "$builddir/lib/.libs/libshmipc.so.0" ||
+"$srcdir/debian/update-symbols" --check "$builddir/lib/.libs/libshmipc.so.1" ||
   die "the library's exports changed: run debian/update-symbols (see debian/README.source)"
 
 step "make deb"
@@ -173,7 +173,7 @@ for p in $debs; do
 done
 left=$(ls -d /usr/include/shmipc /usr/lib/*/libshmipc* /usr/lib/*/pkgconfig/shmipc.pc \
   /usr/bin/prod /usr/bin/cons /usr/bin/shmdump /usr/share/doc/shmipc \
-  /usr/share/doc/libshmipc0 /usr/share/doc/libshmipc-dev \
+  /usr/share/doc/libshmipc1 /usr/share/doc/libshmipc-dev \
   /usr/share/man/man1/prod.1.gz /usr/share/man/man1/cons.1.gz \
   /usr/share/man/man1/shmdump.1.gz /usr/share/man/man3/libshmipc.3.gz \
   /usr/share/man/man7/shmipc.7.gz 2>/dev/null || true)

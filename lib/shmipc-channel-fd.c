@@ -88,6 +88,8 @@ wait_input (ShmipcChannel  *channel,
  * SA_RESTART so that a blocked read is interrupted.
  *
  * Returns: %TRUE when all of @fd was sent and the end of the stream marked.
+ *
+ * Since: 0.2
  */
 static gboolean
 channel_send_fd (ShmipcChannel  *channel,
@@ -164,6 +166,8 @@ out:
  * consumer, removes the channel with shmipc_channel_unlink().
  *
  * Returns: %TRUE when the whole stream was written to @fd.
+ *
+ * Since: 0.2
  */
 static gboolean
 channel_receive_fd (ShmipcChannel  *channel,

@@ -112,6 +112,8 @@ probe_magic (gpointer user_data)
  * shmipc_channel_inspect().
  *
  * Returns: %TRUE for a channel.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_channel_is_channel (gconstpointer data,

@@ -33,6 +33,8 @@
  *
  * Returns: %TRUE on success; %SHMIPC_ERROR_CORRUPT when @segment holds no
  * valid channel header.
+ *
+ * Since: 0.2
  */
 static gboolean
 channel_inspect (ShmipcSegment      *segment,
@@ -116,6 +118,8 @@ shmipc_channel_inspect (ShmipcSegment      *segment,
  * @state: a #ShmipcChannelState
  *
  * Returns: "open", "end-of-stream", "aborted", or "unknown".
+ *
+ * Since: 0.2
  */
 const gchar *
 shmipc_channel_state_to_string (ShmipcChannelState state)
@@ -138,6 +142,8 @@ shmipc_channel_state_to_string (ShmipcChannelState state)
  * @role: a #ShmipcChannelRole
  *
  * Returns: "producer", "consumer", or "unknown".
+ *
+ * Since: 0.2
  */
 const gchar *
 shmipc_channel_role_to_string (ShmipcChannelRole role)

@@ -402,6 +402,8 @@ attach_guarded (ShmipcChannel  *channel,
  * %SHMIPC_ERROR_NOT_FOUND).
  *
  * Returns: (transfer full): a new #ShmipcChannel, or %NULL on error.
+ *
+ * Since: 0.2
  */
 ShmipcChannel *
 shmipc_channel_open (const gchar        *name,
@@ -540,6 +542,8 @@ leave_header (gpointer data)
  * shmipc_channel_close_write(), or a consumer that has not read the end
  * of the stream, aborts the stream, so that the peer fails at once rather
  * than waiting. The object itself stays (see shmipc_channel_unlink()).
+ *
+ * Since: 0.2
  */
 void
 shmipc_channel_free (ShmipcChannel *channel)

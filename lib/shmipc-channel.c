@@ -376,6 +376,8 @@ release_held (ShmipcChannel  *channel,
  * shmipc_channel_abort().
  *
  * Returns: %TRUE on success.
+ *
+ * Since: 0.2
  */
 gboolean
 _shmipc_channel_reserve (ShmipcChannel  *channel,
@@ -417,6 +419,8 @@ _shmipc_channel_reserve (ShmipcChannel  *channel,
  *
  * Returns: %TRUE on success; %SHMIPC_ERROR_INVALID_ARGUMENT when @length
  * exceeds the reservation.
+ *
+ * Since: 0.2
  */
 gboolean
 _shmipc_channel_commit (ShmipcChannel  *channel,
@@ -443,6 +447,8 @@ _shmipc_channel_commit (ShmipcChannel  *channel,
  * On error, a prefix of @data may have been written.
  *
  * Returns: %TRUE when every byte was written.
+ *
+ * Since: 0.2
  */
 static gboolean
 channel_write (ShmipcChannel  *channel,
@@ -488,6 +494,8 @@ channel_write (ShmipcChannel  *channel,
  * has aborted the stream, or has died (the stream is then not ended: it
  * is aborted when the channel is freed, rather than left finished for a
  * consumer that will never read it).
+ *
+ * Since: 0.2
  */
 gboolean
 _shmipc_channel_close_write (ShmipcChannel  *channel,
@@ -549,6 +557,8 @@ _shmipc_channel_close_write (ShmipcChannel  *channel,
  * shmipc_channel_abort().
  *
  * Returns: %TRUE on success (including end-of-stream).
+ *
+ * Since: 0.2
  */
 gboolean
 _shmipc_channel_peek (ShmipcChannel   *channel,
@@ -595,6 +605,8 @@ _shmipc_channel_peek (ShmipcChannel   *channel,
  *
  * Returns: %TRUE on success; %SHMIPC_ERROR_INVALID_ARGUMENT when @length
  * exceeds what was shown.
+ *
+ * Since: 0.2
  */
 gboolean
 _shmipc_channel_consume (ShmipcChannel  *channel,
@@ -622,6 +634,8 @@ _shmipc_channel_consume (ShmipcChannel  *channel,
  *
  * Returns: the number of bytes read, 0 at the end of the stream (or when
  * @length is 0), -1 on error (see shmipc_channel_peek()).
+ *
+ * Since: 0.2
  */
 static gssize
 channel_read (ShmipcChannel  *channel,
@@ -851,6 +865,8 @@ abort_header (gpointer data)
  * (atomic stores and the futex system call only): a SIGINT or SIGTERM
  * handler may call it on a channel it can reach, then the interrupted
  * command removes the channel with shmipc_channel_unlink().
+ *
+ * Since: 0.2
  */
 void
 shmipc_channel_abort (ShmipcChannel *channel)
@@ -878,6 +894,8 @@ shmipc_channel_abort (ShmipcChannel *channel)
  * shmipc_channel_open() for who removes a channel when.
  *
  * Returns: %TRUE on success.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_channel_unlink (ShmipcChannel  *channel,
@@ -892,6 +910,8 @@ shmipc_channel_unlink (ShmipcChannel  *channel,
  * @channel: a #ShmipcChannel
  *
  * Returns: the ring size in bytes.
+ *
+ * Since: 0.2
  */
 gsize
 shmipc_channel_get_capacity (ShmipcChannel *channel)
@@ -905,6 +925,8 @@ shmipc_channel_get_capacity (ShmipcChannel *channel)
  * @channel: a #ShmipcChannel
  *
  * Returns: the end @channel was opened as.
+ *
+ * Since: 0.2
  */
 ShmipcChannelRole
 shmipc_channel_get_role (ShmipcChannel *channel)
@@ -919,6 +941,8 @@ shmipc_channel_get_role (ShmipcChannel *channel)
  *
  * Returns: (transfer none): the segment holding the channel, for its
  * name, backend or metadata.
+ *
+ * Since: 0.2
  */
 ShmipcSegment *
 shmipc_channel_get_segment (ShmipcChannel *channel)
@@ -932,6 +956,8 @@ shmipc_channel_get_segment (ShmipcChannel *channel)
  * @channel: a #ShmipcChannel
  *
  * Returns: %TRUE when opening @channel created the object.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_channel_get_created (ShmipcChannel *channel)

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  *
  * The eight bytes a channel object starts with (no terminating NUL is
  * part of the magic). Tools detect channels with shmipc_channel_is_channel().
+ *
+ * Since: 0.2
  */
 #define SHMIPC_CHANNEL_MAGIC "SHMIPCch"
 
@@ -29,6 +31,8 @@ G_BEGIN_DECLS
  * SHMIPC_CHANNEL_VERSION:
  *
  * The header layout version this library writes and accepts.
+ *
+ * Since: 0.2
  */
 #define SHMIPC_CHANNEL_VERSION 1
 
@@ -37,6 +41,8 @@ G_BEGIN_DECLS
  *
  * Bytes before the ring in a channel object: the object's size is this
  * plus the capacity.
+ *
+ * Since: 0.2
  */
 #define SHMIPC_CHANNEL_HEADER_SIZE 4096
 
@@ -44,6 +50,8 @@ G_BEGIN_DECLS
  * SHMIPC_CHANNEL_MIN_CAPACITY:
  *
  * The smallest ring capacity, in bytes.
+ *
+ * Since: 0.2
  */
 #define SHMIPC_CHANNEL_MIN_CAPACITY 4096
 
@@ -51,6 +59,8 @@ G_BEGIN_DECLS
  * SHMIPC_CHANNEL_MAX_CAPACITY:
  *
  * The largest ring capacity, in bytes (64 GiB).
+ *
+ * Since: 0.2
  */
 #define SHMIPC_CHANNEL_MAX_CAPACITY (G_GUINT64_CONSTANT (1) << 36)
 
@@ -58,6 +68,8 @@ G_BEGIN_DECLS
  * SHMIPC_CHANNEL_DEFAULT_CAPACITY:
  *
  * The capacity used when 0 is passed to shmipc_channel_open() (4 MiB).
+ *
+ * Since: 0.2
  */
 #define SHMIPC_CHANNEL_DEFAULT_CAPACITY (4 * 1024 * 1024)
 
@@ -68,6 +80,8 @@ G_BEGIN_DECLS
  *
  * The end of a channel a process opens. Each channel has at most one
  * live producer and one live consumer.
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_CHANNEL_PRODUCER = 0,
@@ -82,6 +96,8 @@ typedef enum {
  * @SHMIPC_CHANNEL_STATE_ABORTED: one side gave up; both fail
  *
  * The state word of a channel header.
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_CHANNEL_STATE_OPEN = 0,
@@ -104,6 +120,8 @@ typedef enum {
  *
  * A channel header decoded by shmipc_channel_inspect(). A channel whose
  * pids are all 0 or dead is stale: no process will read or write it.
+ *
+ * Since: 0.2
  */
 typedef struct {
   guint32 version;
@@ -124,6 +142,8 @@ typedef struct {
  * ShmipcChannel:
  *
  * An opaque handle on one end of a channel.
+ *
+ * Since: 0.2
  */
 typedef struct _ShmipcChannel ShmipcChannel;
 

@@ -36,6 +36,8 @@ shmipc_error_private_clear (ShmipcErrorPrivate *priv)
  * shmipc_error_quark:
  *
  * Returns: the #GQuark of the %SHMIPC_ERROR domain.
+ *
+ * Since: 0.2
  */
 G_DEFINE_EXTENDED_ERROR (ShmipcError, shmipc_error)
 
@@ -46,6 +48,8 @@ G_DEFINE_EXTENDED_ERROR (ShmipcError, shmipc_error)
  * Maps a system error to the closest #ShmipcError code.
  *
  * Returns: a #ShmipcError code, %SHMIPC_ERROR_FAILED when none fits.
+ *
+ * Since: 0.2
  */
 ShmipcError
 shmipc_error_from_errno (int err_no)
@@ -95,6 +99,8 @@ shmipc_error_from_errno (int err_no)
  * Returns: the errno value behind an error of the %SHMIPC_ERROR domain, or
  * 0 when @error did not come from a failed system call (or is not in that
  * domain).
+ *
+ * Since: 0.2
  */
 int
 shmipc_error_get_errno (const GError *error)

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  *
  * Error domain of libshmipc. Errors in this domain are from the
  * #ShmipcError enumeration.
+ *
+ * Since: 0.2
  */
 #define SHMIPC_ERROR (shmipc_error_quark ())
 
@@ -42,15 +44,16 @@ G_BEGIN_DECLS
  * @SHMIPC_ERROR_NOT_OBJECT: the name holds something other than a
  *   shared-memory object: a FIFO, a directory, a socket, a symbolic link or
  *   a device node, which libshmipc refuses without reading or changing it
- *   (Since: 0.2)
  * @SHMIPC_ERROR_UNPUBLISHED: a message object was never published: its
- *   writer is still writing it, or died before finishing it (Since: 0.2)
+ *   writer is still writing it, or died before finishing it
  * @SHMIPC_ERROR_NOT_OWNER: the object belongs to another user, and the
- *   call refuses to change it (shmipc_message_check_owner()) (Since: 0.2)
+ *   call refuses to change it (shmipc_message_check_owner())
  *
  * Error codes of the %SHMIPC_ERROR domain. Values are never renumbered;
  * new codes are only appended. Messages name the object and the failed
  * call, and keep the text of the system error where there is one.
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_ERROR_FAILED = 0,

@@ -22,6 +22,8 @@ static const char hex_digits[] = "0123456789abcdef";
  * separated by spaces, sixteen to a line, then an empty line. Bytes of
  * 0x80 and above show as two digits (the original's sign extension is
  * not reproduced).
+ *
+ * Since: 0.2
  */
 void
 shmipc_format_seed (GString      *out,
@@ -423,6 +425,8 @@ feed_lines (ShmipcDumper *dumper,
  *
  * Returns: (transfer full): a new #ShmipcDumper; free it with
  * shmipc_dumper_free().
+ *
+ * Since: 0.2
  */
 ShmipcDumper *
 shmipc_dumper_new (ShmipcDumpFormat format,
@@ -453,6 +457,8 @@ shmipc_dumper_new (ShmipcDumpFormat format,
  * Sets the title of the seed display (see shmipc_format_seed()). It
  * defaults to the program name (g_get_prgname()), as in the seed, where
  * each program shows its own name.
+ *
+ * Since: 0.2
  */
 void
 shmipc_dumper_set_title (ShmipcDumper *dumper,
@@ -481,6 +487,8 @@ shmipc_dumper_set_title (ShmipcDumper *dumper,
  * Returns: %TRUE while the dumper wants more input; %FALSE once the
  * length given to shmipc_dumper_new() has been dumped (further input is
  * then ignored).
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_dumper_feed (ShmipcDumper *dumper,
@@ -550,6 +558,8 @@ shmipc_dumper_feed (ShmipcDumper *dumper,
  * and in the canonical format the line with the end offset; in the seed
  * format, the whole display. Call it once, after the last
  * shmipc_dumper_feed().
+ *
+ * Since: 0.2
  */
 void
 shmipc_dumper_finish (ShmipcDumper *dumper,
@@ -603,6 +613,8 @@ shmipc_dumper_finish (ShmipcDumper *dumper,
  *
  * Returns: how many input bytes @dumper has consumed so far, skipped
  * bytes included (bytes beyond the length limit are not counted).
+ *
+ * Since: 0.2
  */
 guint64
 shmipc_dumper_get_offset (ShmipcDumper *dumper)
@@ -617,6 +629,8 @@ shmipc_dumper_get_offset (ShmipcDumper *dumper)
  * @dumper: (nullable): a #ShmipcDumper
  *
  * Frees @dumper. Output not finished with shmipc_dumper_finish() is lost.
+ *
+ * Since: 0.2
  */
 void
 shmipc_dumper_free (ShmipcDumper *dumper)
@@ -640,6 +654,8 @@ shmipc_dumper_free (ShmipcDumper *dumper)
  * Appends the whole dump of @data to @out in one call (a
  * #ShmipcDumper fed once and finished). Meant for small inputs: the
  * output is about five times the input.
+ *
+ * Since: 0.2
  */
 void
 shmipc_format_dump (GString          *out,
@@ -673,6 +689,8 @@ static const gchar * const dump_format_names[] = {
  *
  * Returns: the format's name: "canonical", "xxd", "seed" or "raw"; "?"
  * for an unknown value.
+ *
+ * Since: 0.2
  */
 const gchar *
 shmipc_dump_format_to_string (ShmipcDumpFormat format)
@@ -690,6 +708,8 @@ shmipc_dump_format_to_string (ShmipcDumpFormat format)
  *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_INVALID_ARGUMENT
  * for an unknown name.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_dump_format_from_string (const gchar       *str,

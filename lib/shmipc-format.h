@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  * SHMIPC_SEED_DISPLAY_BYTES:
  *
  * How many bytes the seed display shows (the classroom example's 64).
+ *
+ * Since: 0.2
  */
 #define SHMIPC_SEED_DISPLAY_BYTES 64
 
@@ -43,6 +45,8 @@ void shmipc_format_seed (GString      *out,
  * How a #ShmipcDumper shows bytes. In the canonical and xxd formats, bytes
  * 0x20 to 0x7e show as themselves in the character column and every other
  * byte as '.', as hexdump(1) does in the C and UTF-8 locales.
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_DUMP_FORMAT_CANONICAL = 0,
@@ -58,6 +62,8 @@ typedef enum {
  *   `hexdump -C -v` does, instead of squeezing repeated lines into "*"
  *
  * Flags for shmipc_dumper_new().
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_DUMP_NONE = 0,
@@ -69,6 +75,8 @@ typedef enum {
  *
  * The length to pass to shmipc_dumper_new() to dump everything after the
  * skipped bytes.
+ *
+ * Since: 0.2
  */
 #define SHMIPC_DUMP_UNLIMITED G_MAXUINT64
 
@@ -78,6 +86,8 @@ typedef enum {
  *
  * An upper bound of the bytes shmipc_dumper_feed() appends for @len input
  * bytes in any format (useful to size an output buffer once).
+ *
+ * Since: 0.2
  */
 #define SHMIPC_DUMP_MAX_OUTPUT(len) ((gsize) (len) / 16 * 96 + 256)
 
@@ -88,6 +98,8 @@ typedef enum {
  * appends their dump to a #GString, keeping the offset, the partial last
  * line and the squeezing state between chunks, so that the output does
  * not depend on how the input was cut.
+ *
+ * Since: 0.2
  */
 typedef struct _ShmipcDumper ShmipcDumper;
 

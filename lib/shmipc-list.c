@@ -92,6 +92,8 @@ object_info_new (ShmipcBackend backend)
  * @info: a #ShmipcObjectInfo
  *
  * Returns: (transfer full): a deep copy of @info.
+ *
+ * Since: 0.2
  */
 ShmipcObjectInfo *
 shmipc_object_info_copy (const ShmipcObjectInfo *info)
@@ -114,6 +116,8 @@ shmipc_object_info_copy (const ShmipcObjectInfo *info)
  * @info: (nullable): a #ShmipcObjectInfo
  *
  * Frees @info and everything it holds.
+ *
+ * Since: 0.2
  */
 void
 shmipc_object_info_free (ShmipcObjectInfo *info)
@@ -469,6 +473,8 @@ entries_new (void)
  * Returns: (transfer container) (element-type ShmipcObjectInfo): the
  * objects, POSIX ones first by name, then SysV ones by key; %NULL on
  * error.
+ *
+ * Since: 0.2
  */
 GPtrArray *
 shmipc_list_objects (GError **error)
@@ -512,6 +518,8 @@ take_single (GArray      *entries,
  *
  * Returns: (transfer full): the object's #ShmipcObjectInfo, or %NULL with
  * %SHMIPC_ERROR_NOT_FOUND (and the errors of shmipc_stat()).
+ *
+ * Since: 0.2
  */
 ShmipcObjectInfo *
 shmipc_object_info_lookup (const gchar    *name,
@@ -551,6 +559,8 @@ shmipc_object_info_lookup (const gchar    *name,
  *
  * Returns: (transfer full): the segment's #ShmipcObjectInfo, or %NULL
  * with %SHMIPC_ERROR_NOT_FOUND.
+ *
+ * Since: 0.2
  */
 ShmipcObjectInfo *
 shmipc_object_info_lookup_key (gint32    key,

@@ -79,6 +79,8 @@ typedef enum {
  * What libshmipc knows about one object: data, which the caller presents
  * (shmdump prints it as a table, as text or as JSON). Free with
  * shmipc_object_info_free().
+ *
+ * Since: 0.2
  */
 typedef struct {
   ShmipcBackend backend;

@@ -197,6 +197,8 @@ set_too_large (GError      **error,
  * Returns: %TRUE when the caller owns the object; %FALSE with
  * %SHMIPC_ERROR_NOT_OWNER ('"/x" belongs to uid 1000, not to uid 0')
  * when another user does, or with the error of shmipc_segment_stat().
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_message_check_owner (ShmipcSegment  *segment,
@@ -246,6 +248,8 @@ shmipc_message_check_owner (ShmipcSegment  *segment,
  * %SHMIPC_ERROR_EXISTS with %SHMIPC_MESSAGE_EXCLUSIVE,
  * %SHMIPC_ERROR_NOT_OWNER for another user's object, or the
  * errors of shmipc_segment_open().
+ *
+ * Since: 0.2
  */
 ShmipcSegment *
 shmipc_message_open_writer (const gchar         *name,
@@ -374,6 +378,8 @@ fill_bytes (gpointer user_data)
  *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_TOO_LARGE when
  * @len exceeds the object's size, or the error of a failed system call.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_message_write (ShmipcSegment  *segment,
@@ -443,6 +449,8 @@ out:
  * when it is done).
  *
  * Returns: %TRUE when the object is published.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_message_is_published (const ShmipcStat *stat_buf)
@@ -561,6 +569,8 @@ open_published (const gchar    *name,
  * %SHMIPC_ERROR_UNPUBLISHED, %SHMIPC_ERROR_TIMED_OUT when the wait ran
  * out (its message says why the object was not published, where it
  * exists), or the errors of shmipc_segment_open().
+ *
+ * Since: 0.2
  */
 ShmipcSegment *
 shmipc_message_open_reader (const gchar         *name,
@@ -673,6 +683,8 @@ shmipc_message_open_reader (const gchar         *name,
  *
  * Returns: (transfer full): the object's bytes, or %NULL on error
  * (%SHMIPC_ERROR_CORRUPT for a truncated object).
+ *
+ * Since: 0.2
  */
 GBytes *
 shmipc_message_read (ShmipcSegment  *segment,
@@ -711,6 +723,8 @@ shmipc_message_read (ShmipcSegment  *segment,
  * or all of them when there is none.
  *
  * Returns: (transfer full): the text, which shares @message's memory.
+ *
+ * Since: 0.2
  */
 GBytes *
 shmipc_message_get_text (GBytes *message)

@@ -25,11 +25,13 @@ G_BEGIN_DECLS
  *   object smaller than the size asked for (objects are never shrunk)
  * @SHMIPC_MESSAGE_FORCE: shmipc_message_open_writer() writes into an
  *   existing object owned by another user; shmipc_message_open_reader()
- *   opens an unpublished object as it is (since 0.2)
+ *   opens an unpublished object as it is
  * @SHMIPC_MESSAGE_WAIT: shmipc_message_open_reader() waits until the object
  *   exists and is published
  *
  * Flags of the message functions.
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_MESSAGE_NONE = 0,

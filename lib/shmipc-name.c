@@ -19,6 +19,8 @@
  * %SHMIPC_NAME_MAX bytes without the leading '/'.
  *
  * Returns: %TRUE when @name is valid.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_name_validate (const gchar  *name,
@@ -77,6 +79,8 @@ shmipc_name_validate (const gchar  *name,
  *
  * Returns: (transfer full): the canonical name, free with g_free(); %NULL
  * on error.
+ *
+ * Since: 0.2
  */
 gchar *
 shmipc_name_normalize (const gchar  *name,
@@ -98,6 +102,8 @@ shmipc_name_normalize (const gchar  *name,
  * function is stable across versions and platforms.
  *
  * Returns: a positive key, or 0 if @name is invalid.
+ *
+ * Since: 0.2
  */
 gint32
 shmipc_name_to_key (const gchar *name)
@@ -122,6 +128,8 @@ shmipc_name_to_key (const gchar *name)
  * @backend: a #ShmipcBackend
  *
  * Returns: "auto", "posix" or "sysv"; "unknown" for other values.
+ *
+ * Since: 0.2
  */
 const gchar *
 shmipc_backend_to_string (ShmipcBackend backend)
@@ -148,6 +156,8 @@ shmipc_backend_to_string (ShmipcBackend backend)
  * Parses a backend name, as given to --backend or in SHMIPC_BACKEND.
  *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_INVALID_ARGUMENT.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_backend_from_string (const gchar    *str,

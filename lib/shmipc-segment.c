@@ -67,6 +67,8 @@ backend_ops (ShmipcBackend backend)
  * running system. %SHMIPC_BACKEND_AUTO is available when either is.
  *
  * Returns: %TRUE when @backend can be used.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_backend_is_available (ShmipcBackend backend)
@@ -106,6 +108,8 @@ backend_from_environment (ShmipcBackend  *backend,
  * reads as %SHMIPC_BACKEND_AUTO.
  *
  * Returns: the default backend.
+ *
+ * Since: 0.2
  */
 ShmipcBackend
 shmipc_backend_default (void)
@@ -284,6 +288,8 @@ open_with (const ShmipcBackendOps  *ops,
  * shrink it.
  *
  * Returns: (transfer full): a new #ShmipcSegment, or %NULL on error.
+ *
+ * Since: 0.2
  */
 ShmipcSegment *
 shmipc_segment_open (const gchar      *name,
@@ -334,6 +340,8 @@ _shmipc_segment_open (const gchar      *name,
  * program with ipcmk(1). The segment's name is "key 0xKKKKKKKK".
  *
  * Returns: (transfer full): a new #ShmipcSegment, or %NULL on error.
+ *
+ * Since: 0.2
  */
 ShmipcSegment *
 shmipc_segment_open_key (gint32            key,
@@ -382,6 +390,8 @@ _shmipc_segment_open_key (gint32            key,
  *
  * Unmaps and closes @segment. The object itself stays (see
  * shmipc_segment_unlink()).
+ *
+ * Since: 0.2
  */
 void
 shmipc_segment_free (ShmipcSegment *segment)
@@ -488,6 +498,8 @@ _shmipc_segment_guarded (ShmipcSegment      *segment,
  * inside the mapping, or %SHMIPC_ERROR_CORRUPT when the object was
  * truncated ("Object "/x" was truncated to N bytes by another process
  * while mapped"); @buffer then holds an unspecified part of the bytes.
+ *
+ * Since: 0.2
  */
 typedef struct {
   gpointer dest;
@@ -537,6 +549,8 @@ shmipc_segment_copy_out (ShmipcSegment  *segment,
  *
  * Returns: (transfer none): the start of the mapping; %NULL for an empty
  * object.
+ *
+ * Since: 0.2
  */
 gpointer
 shmipc_segment_get_data (ShmipcSegment *segment)
@@ -550,6 +564,8 @@ shmipc_segment_get_data (ShmipcSegment *segment)
  * @segment: a #ShmipcSegment
  *
  * Returns: the size of the mapping in bytes.
+ *
+ * Since: 0.2
  */
 gsize
 shmipc_segment_get_size (ShmipcSegment *segment)
@@ -564,6 +580,8 @@ shmipc_segment_get_size (ShmipcSegment *segment)
  *
  * Returns: (transfer none): the canonical name ("/name"), or
  * "key 0xKKKKKKKK" for a segment opened by key.
+ *
+ * Since: 0.2
  */
 const gchar *
 shmipc_segment_get_name (ShmipcSegment *segment)
@@ -577,6 +595,8 @@ shmipc_segment_get_name (ShmipcSegment *segment)
  * @segment: a #ShmipcSegment
  *
  * Returns: the backend actually used (never %SHMIPC_BACKEND_AUTO).
+ *
+ * Since: 0.2
  */
 ShmipcBackend
 shmipc_segment_get_backend (ShmipcSegment *segment)
@@ -590,6 +610,8 @@ shmipc_segment_get_backend (ShmipcSegment *segment)
  * @segment: a #ShmipcSegment
  *
  * Returns: %TRUE when opening @segment created the object.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_segment_get_created (ShmipcSegment *segment)
@@ -603,6 +625,8 @@ shmipc_segment_get_created (ShmipcSegment *segment)
  * @segment: a #ShmipcSegment
  *
  * Returns: %TRUE when @segment is mapped read-only.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_segment_is_read_only (ShmipcSegment *segment)
@@ -616,6 +640,8 @@ shmipc_segment_is_read_only (ShmipcSegment *segment)
  * @segment: a #ShmipcSegment
  *
  * Returns: the SysV key of a SysV segment, 0 for a POSIX one.
+ *
+ * Since: 0.2
  */
 gint32
 shmipc_segment_get_key (ShmipcSegment *segment)
@@ -633,6 +659,8 @@ shmipc_segment_get_key (ShmipcSegment *segment)
  * Reads the object's current metadata from the system.
  *
  * Returns: %TRUE on success.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_segment_stat (ShmipcSegment  *segment,
@@ -657,6 +685,8 @@ shmipc_segment_stat (ShmipcSegment  *segment,
  * Changes the object's permission bits.
  *
  * Returns: %TRUE on success.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_segment_set_mode (ShmipcSegment  *segment,
@@ -685,6 +715,8 @@ shmipc_segment_set_mode (ShmipcSegment  *segment,
  * shmipc_segment_free(); the name may then be reused.
  *
  * Returns: %TRUE on success.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_segment_unlink (ShmipcSegment  *segment,
@@ -756,6 +788,8 @@ stat_handle (ShmipcSegment *segment,
  *
  * Returns: %TRUE on success; %SHMIPC_ERROR_NOT_FOUND when there is no
  * such object.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_unlink (const gchar    *name,
@@ -775,6 +809,8 @@ shmipc_unlink (const gchar    *name,
  * Reads a named object's metadata without mapping it.
  *
  * Returns: %TRUE on success.
+ *
+ * Since: 0.2
  */
 gboolean
 shmipc_stat (const gchar    *name,

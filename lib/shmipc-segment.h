@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  * The longest name, in bytes and without the leading '/', that libshmipc
  * accepts. It is the limit glibc's shm_open() applies, whichever backend
  * is used, so that a name valid for one backend is valid for the other.
+ *
+ * Since: 0.2
  */
 #define SHMIPC_NAME_MAX 253
 
@@ -29,6 +31,8 @@ G_BEGIN_DECLS
  * SHMIPC_DEFAULT_MODE:
  *
  * The permission bits of a new object when the caller has no preference.
+ *
+ * Since: 0.2
  */
 #define SHMIPC_DEFAULT_MODE 0600
 
@@ -40,6 +44,8 @@ G_BEGIN_DECLS
  * @SHMIPC_BACKEND_SYSV: shmget() and shmat()
  *
  * The system interface behind a segment.
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_BACKEND_AUTO = 0,
@@ -58,6 +64,8 @@ typedef enum {
  *   for (objects are never shrunk)
  *
  * Flags for shmipc_segment_open().
+ *
+ * Since: 0.2
  */
 typedef enum {
   SHMIPC_OPEN_NONE = 0,
@@ -84,10 +92,12 @@ typedef enum {
  * @cpid: SysV creator pid, 0 for POSIX objects
  * @lpid: SysV pid of the last shmat()/shmdt(), 0 for POSIX objects
  * @device: POSIX: the device of the file system holding the object
- *   (st_dev); SysV: 0 (Since: 0.2)
- * @inode: POSIX: the object's inode number; SysV: 0 (Since: 0.2)
+ *   (st_dev); SysV: 0
+ * @inode: POSIX: the object's inode number; SysV: 0
  *
  * Metadata of a segment, filled by shmipc_segment_stat().
+ *
+ * Since: 0.2
  */
 typedef struct {
   ShmipcBackend backend;
@@ -113,6 +123,8 @@ typedef struct {
  * ShmipcSegment:
  *
  * An opaque handle on a mapped shared-memory object.
+ *
+ * Since: 0.2
  */
 typedef struct _ShmipcSegment ShmipcSegment;
 

@@ -12,7 +12,7 @@ if [ ! -f "$lib" ]; then
   exit 77
 fi
 missing=
-for sym in $(nm -D --defined-only "$lib" | awk '$3 ~ /^shmipc_/ { print $3 }' | sort -u); do
+for sym in $(nm -D --defined-only "$lib" | awk '$3 ~ /^shmipc_/ { sub(/@.*/, "", $3); print $3 }' | sort -u); do
   grep -q "$sym" "$page" || missing="$missing $sym"
 done
 if [ -n "$missing" ]; then

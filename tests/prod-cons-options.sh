@@ -10,10 +10,10 @@
 
 # --version and --help
 expect_status 0 "prod --version" -- "$bin/prod" --version
-expect_text "$work/out" "prod (shmipc) 0.1.0
+expect_text "$work/out" "prod (shmipc) 0.2.0
 " "prod --version"
 expect_status 0 "cons --version" -- "$bin/cons" --version
-expect_text "$work/out" "cons (shmipc) 0.1.0
+expect_text "$work/out" "cons (shmipc) 0.2.0
 " "cons --version"
 expect_status 0 "prod --help" -- "$bin/prod" --help
 grep -q -- '--input=FILE' "$work/out" || fail "prod --help does not list --input"

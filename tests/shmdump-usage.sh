@@ -2,7 +2,7 @@
 # shmdump's command line: version, help, usage errors (exit 2), seed format.
 . "${abs_top_srcdir:-.}/tests/shmdump-common.sh"
 
-test "$("$SHMDUMP" --version)" = "shmdump (shmipc) 0.1.0" || fail "--version: $("$SHMDUMP" --version)"
+test "$("$SHMDUMP" --version)" = "shmdump (shmipc) 0.2.0" || fail "--version: $("$SHMDUMP" --version)"
 "$SHMDUMP" --help > "$scratch/help" || fail "--help failed"
 for option in --canonical --no-squeezing --skip --length --format --list --info --json --key --backend --version; do
   grep -q -- "$option" "$scratch/help" || fail "--help does not mention $option"
