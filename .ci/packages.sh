@@ -200,7 +200,7 @@ expect () {
 expect shmipc /usr/bin/prod /usr/bin/cons /usr/bin/shmdump \
   '/usr/share/man/man1/prod\.1\.gz' '/usr/share/man/man1/cons\.1\.gz' \
   '/usr/share/man/man1/shmdump\.1\.gz' '/usr/share/man/man7/shmipc\.7\.gz'
-expect shmipc-libs '/usr/lib64/libshmipc\.so\.0' '/usr/lib64/libshmipc\.so\.0\.[0-9.]+' \
+expect shmipc-libs '/usr/lib64/libshmipc\.so\.1' '/usr/lib64/libshmipc\.so\.1\.[0-9.]+' \
   '/usr/share/licenses/shmipc-libs[^/]*/COPYING'
 expect shmipc-devel /usr/include/shmipc/shmipc.h '/usr/lib64/libshmipc\.so' \
   '/usr/lib64/pkgconfig/shmipc\.pc' '/usr/share/man/man3/libshmipc\.3\.gz'
