@@ -28,10 +28,14 @@
  * Loading: the library may be dlopen()ed (Python, through GObject
  * Introspection), so the per-thread list uses the default TLS model, and
  * the library is linked with -z nodelete: a handler must never point into
- * an unloaded library. A thread's TLS is touched by the first guard it
- * runs; the handler reads it only while some guard is active
- * (active_guards), so a SIGBUS in a thread that never ran a guard, while
- * no thread runs one, costs no TLS allocation in the handler.
+ * an unloaded library. A thread's TLS block of the library is set up by
+ * the first guard the thread runs. One case is left: in a process that
+ * dlopen()ed libshmipc, a SIGBUS in a thread that never ran a guard makes
+ * the handler read that thread's TLS first, which the C library may then
+ * allocate inside the handler. A counter of active guards would avoid it,
+ * at the price of two atomic operations on every guarded call (6 % of the
+ * channel's round trip): not paid, for a signal that then kills the
+ * process anyway unless another handler takes it.
  *
  * Another handler installed after ours: _shmipc_guard_install() puts ours
  * back (chaining to the newcomer) whenever a segment is opened.
@@ -60,9 +64,6 @@ static __thread Guard *current_guard;
  * handler that chains back to ours. */
 static __thread siginfo_t *forwarding;
 static __thread gpointer forwarding_address;
-
-/* Guards active in all threads. */
-static gint active_guards;
 
 /* The action in place before ours. Two slots: a new install writes one
  * while the handler may read the other, then publishes it. */
@@ -130,8 +131,7 @@ handle_sigbus (int        sig,
 
   /* Only faults the kernel reports carry an address (si_code > 0); a
    * SIGBUS sent by kill() or raise() is never one of ours. */
-  if (info != NULL && info->si_code > 0 &&
-      __atomic_load_n (&active_guards, __ATOMIC_RELAXED) > 0)
+  if (info != NULL && info->si_code > 0)
     for (guard = current_guard; guard != NULL; guard = guard->prev)
       {
         const guint8 *addr = info->si_addr;
@@ -198,11 +198,9 @@ _shmipc_guard_run (gconstpointer       start,
   guard.length = start != NULL ? length : 0;
   guard.fault_address = NULL;
   guard.prev = current_guard;
-  __atomic_fetch_add (&active_guards, 1, __ATOMIC_RELAXED);
   if (sigsetjmp (guard.env, 0) != 0)
     {
       /* The handler has unlinked the guard. */
-      __atomic_fetch_sub (&active_guards, 1, __ATOMIC_RELAXED);
       if (fault_out != NULL)
         *fault_out = guard.fault_address;
       return FALSE;
@@ -217,6 +215,5 @@ _shmipc_guard_run (gconstpointer       start,
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
   current_guard = guard.prev;
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
-  __atomic_fetch_sub (&active_guards, 1, __ATOMIC_RELAXED);
   return TRUE;
 }
