@@ -4,19 +4,17 @@
  * Copyright (C) 2026 The shmipc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Everything here reads what Linux publishes: /dev/shm for POSIX objects,
- * /proc/sysvipc/shm for SysV segments, and /proc/PID/{maps,fd} for the
- * processes using them. Objects are never opened for writing.
+ * The backends list their objects (/dev/shm, /proc/sysvipc/shm) and read
+ * their first bytes; this file adds the owners' names, the processes
+ * using each object (/proc/PID/maps and /proc/PID/fd, which the backends
+ * recognise as theirs) and the format. Objects are never opened for
+ * writing; the result is data, which the caller presents.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ipc.h>
-#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

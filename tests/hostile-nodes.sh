@@ -11,12 +11,7 @@
 
 . "$abs_top_srcdir/tests/prod-cons-common.sh"
 
-if ! have_posix; then
-  echo "no POSIX backend or no /dev/shm: skipped" >&2
-  exit 77
-fi
-SHMIPC_BACKEND=posix
-export SHMIPC_BACKEND
+use_posix_only
 
 nodes=
 remove_nodes () {

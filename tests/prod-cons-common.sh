@@ -66,6 +66,17 @@ have_posix () {
   grep -q '^#define HAVE_POSIX_SHM 1' "$abs_top_builddir/config.h" && [ -d /dev/shm ]
 }
 
+# For tests about /dev/shm itself: skipped (77) without the POSIX backend,
+# which every command then uses.
+use_posix_only () {
+  if ! have_posix; then
+    echo "no POSIX backend or no /dev/shm: skipped" >&2
+    exit 77
+  fi
+  SHMIPC_BACKEND=posix
+  export SHMIPC_BACKEND
+}
+
 # The backends this build offers, POSIX first.
 backends () {
   if have_posix; then echo posix sysv; else echo sysv; fi
