@@ -28,6 +28,7 @@ G_BEGIN_DECLS
 typedef struct _ShmipcBackendOps ShmipcBackendOps;
 
 struct _ShmipcSegment {
+  gint ref_count;
   const ShmipcBackendOps *ops;
   gchar *name;          /* "/name", or "key 0x…" for a SysV key */
   gpointer data;

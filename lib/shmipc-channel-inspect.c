@@ -159,6 +159,14 @@ shmipc_channel_role_to_string (ShmipcChannelRole role)
     }
 }
 
+static ShmipcChannelInfo *
+channel_info_copy (const ShmipcChannelInfo *info)
+{
+  return g_memdup2 (info, sizeof *info);
+}
+
+G_DEFINE_BOXED_TYPE (ShmipcChannelInfo, shmipc_channel_info, channel_info_copy, g_free)
+
 /* ----------------------------------------------------------------------
  * The channel as a format of shmipc_list_objects() (shmipc-list-private.h)
  * ---------------------------------------------------------------------- */

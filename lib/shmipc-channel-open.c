@@ -502,6 +502,7 @@ shmipc_channel_open (const gchar        *name,
     }
 
   channel = g_new0 (ShmipcChannel, 1);
+  channel->ref_count = 1;
   channel->role = role;
   channel->me = me;
   channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
@@ -534,26 +535,63 @@ leave_header (gpointer data)
   release_slot (channel, 0);
 }
 
+G_DEFINE_BOXED_TYPE (ShmipcChannel, shmipc_channel, shmipc_channel_ref, shmipc_channel_unref)
+
+/**
+ * shmipc_channel_ref:
+ * @channel: a #ShmipcChannel
+ *
+ * Takes a reference on @channel: it stays open until every reference is
+ * dropped with shmipc_channel_unref() (or shmipc_channel_free()).
+ *
+ * Returns: (transfer full): @channel
+ *
+ * Since: 0.2
+ */
+ShmipcChannel *
+shmipc_channel_ref (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, NULL);
+  g_atomic_int_inc (&channel->ref_count);
+  return channel;
+}
+
+/**
+ * shmipc_channel_unref:
+ * @channel: (nullable) (transfer full): a #ShmipcChannel
+ *
+ * Drops a reference on @channel; the last one leaves the channel and
+ * unmaps it. A producer that has not called shmipc_channel_close_write(),
+ * or a consumer that has not read the end of the stream, aborts the
+ * stream, so that the peer fails at once rather than waiting. The object
+ * itself stays (see shmipc_channel_unlink()).
+ *
+ * Since: 0.2
+ */
+void
+shmipc_channel_unref (ShmipcChannel *channel)
+{
+  if (channel == NULL || !g_atomic_int_dec_and_test (&channel->ref_count))
+    return;
+
+  /* A truncated object is only unmapped. */
+  if (channel->segment->broken == NULL)
+    _shmipc_segment_guarded (channel->segment, leave_header, channel, NULL);
+  shmipc_segment_unref (channel->segment);
+  g_free (channel);
+}
+
 /**
  * shmipc_channel_free:
- * @channel: (nullable): a #ShmipcChannel
+ * @channel: (nullable) (transfer full): a #ShmipcChannel
  *
- * Leaves the channel and unmaps it. A producer that has not called
- * shmipc_channel_close_write(), or a consumer that has not read the end
- * of the stream, aborts the stream, so that the peer fails at once rather
- * than waiting. The object itself stays (see shmipc_channel_unlink()).
+ * The same as shmipc_channel_unref(): for the usual case of a single
+ * owner, leaves the channel and unmaps it.
  *
  * Since: 0.2
  */
 void
 shmipc_channel_free (ShmipcChannel *channel)
 {
-  if (channel == NULL)
-    return;
-
-  /* A truncated object is only unmapped. */
-  if (channel->segment->broken == NULL)
-    _shmipc_segment_guarded (channel->segment, leave_header, channel, NULL);
-  shmipc_segment_free (channel->segment);
-  g_free (channel);
+  shmipc_channel_unref (channel);
 }

@@ -140,6 +140,7 @@ G_STATIC_ASSERT (sizeof (SHMIPC_CHANNEL_MAGIC) - 1 == sizeof (guint64));
 #define SPIN_NS 20000
 
 struct _ShmipcChannel {
+  gint ref_count;
   ShmipcSegment *segment;
   ChannelHeader *header;
   guint8 *ring;

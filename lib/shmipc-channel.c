@@ -358,7 +358,7 @@ release_held (ShmipcChannel  *channel,
 }
 
 /**
- * shmipc_channel_reserve:
+ * shmipc_channel_reserve: (skip)
  * @channel: the producer end of a channel
  * @data_out: (out): where to store the start of the free space
  * @length_out: (out): where to store its length, at least 1
@@ -539,7 +539,7 @@ _shmipc_channel_close_write (ShmipcChannel  *channel,
 }
 
 /**
- * shmipc_channel_peek:
+ * shmipc_channel_peek: (skip)
  * @channel: the consumer end of a channel
  * @data_out: (out): where to store the start of the readable bytes
  * @length_out: (out): where to store how many are contiguous there; 0
@@ -964,4 +964,78 @@ shmipc_channel_get_created (ShmipcChannel *channel)
 {
   g_return_val_if_fail (channel != NULL, FALSE);
   return shmipc_segment_get_created (channel->segment);
+}
+
+/**
+ * shmipc_channel_read_bytes:
+ * @channel: the consumer end of a channel
+ * @max_length: the most bytes to return, at least 1
+ * @timeout_ms: longest wait for data in milliseconds; -1 waits for ever,
+ *   0 does not wait
+ * @error: return location for a #GError, or %NULL
+ *
+ * shmipc_channel_read() into new #GBytes: waits until at least one byte
+ * is available, then returns as many as are there, up to @max_length.
+ * The way for language bindings to read a stream.
+ *
+ * Returns: (transfer full): the bytes read, empty at the end of the
+ * stream; %NULL on error (those of shmipc_channel_read()).
+ *
+ * Since: 0.2
+ */
+GBytes *
+shmipc_channel_read_bytes (ShmipcChannel  *channel,
+                           gsize           max_length,
+                           gint            timeout_ms,
+                           GError        **error)
+{
+  guint8 *buffer;
+  gssize n;
+
+  g_return_val_if_fail (channel != NULL, NULL);
+  g_return_val_if_fail (max_length > 0, NULL);
+
+  buffer = g_malloc (max_length);
+  n = shmipc_channel_read (channel, buffer, max_length, timeout_ms, error);
+  if (n < 0)
+    {
+      g_free (buffer);
+      return NULL;
+    }
+  if ((gsize) n < max_length / 2)
+    buffer = g_realloc (buffer, MAX (n, 1));
+  return g_bytes_new_take (buffer, (gsize) n);
+}
+
+/**
+ * shmipc_channel_write_bytes:
+ * @channel: the producer end of a channel
+ * @bytes: the bytes to send
+ * @timeout_ms: longest wait for free space in milliseconds, at each
+ *   wait; -1 waits for ever, 0 does not wait
+ * @error: return location for a #GError, or %NULL
+ *
+ * shmipc_channel_write() of @bytes: copies all of them into the stream,
+ * waiting for free space as often as needed. The way for language
+ * bindings to write a stream.
+ *
+ * Returns: %TRUE when every byte was written; %FALSE with the errors of
+ * shmipc_channel_write().
+ *
+ * Since: 0.2
+ */
+gboolean
+shmipc_channel_write_bytes (ShmipcChannel  *channel,
+                            GBytes         *bytes,
+                            gint            timeout_ms,
+                            GError        **error)
+{
+  gsize length = 0;
+  gconstpointer data;
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  g_return_val_if_fail (bytes != NULL, FALSE);
+
+  data = g_bytes_get_data (bytes, &length);
+  return shmipc_channel_write (channel, data, length, timeout_ms, error);
 }

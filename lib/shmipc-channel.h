@@ -11,7 +11,7 @@
 #error "Only <shmipc.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <shmipc-macros.h>
 #include <shmipc-segment.h>
 
@@ -231,6 +231,28 @@ SHMIPC_PUBLIC
 const gchar   *shmipc_channel_state_to_string (ShmipcChannelState state);
 SHMIPC_PUBLIC
 const gchar   *shmipc_channel_role_to_string  (ShmipcChannelRole  role);
+
+#define SHMIPC_TYPE_CHANNEL      (shmipc_channel_get_type ())
+#define SHMIPC_TYPE_CHANNEL_INFO (shmipc_channel_info_get_type ())
+
+SHMIPC_PUBLIC
+GType          shmipc_channel_get_type      (void) G_GNUC_CONST;
+SHMIPC_PUBLIC
+GType          shmipc_channel_info_get_type (void) G_GNUC_CONST;
+SHMIPC_PUBLIC
+ShmipcChannel *shmipc_channel_ref           (ShmipcChannel  *channel);
+SHMIPC_PUBLIC
+void           shmipc_channel_unref         (ShmipcChannel  *channel);
+SHMIPC_PUBLIC
+GBytes        *shmipc_channel_read_bytes    (ShmipcChannel  *channel,
+                                             gsize           max_length,
+                                             gint            timeout_ms,
+                                             GError        **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_write_bytes   (ShmipcChannel  *channel,
+                                             GBytes         *bytes,
+                                             gint            timeout_ms,
+                                             GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShmipcChannel, shmipc_channel_free)
 

@@ -63,6 +63,7 @@ shmipc_format_seed (GString      *out,
 #define MAX_LINE_OUTPUT 96
 
 struct _ShmipcDumper {
+  gint ref_count;
   ShmipcDumpFormat format;
   ShmipcDumpFlags flags;
   guint64 skip_left;        /* input bytes still to skip */
@@ -440,6 +441,7 @@ shmipc_dumper_new (ShmipcDumpFormat format,
 
   init_tables ();
   dumper = g_new0 (ShmipcDumper, 1);
+  dumper->ref_count = 1;
   dumper->format = format;
   dumper->flags = flags;
   dumper->skip_left = skip;
@@ -624,21 +626,56 @@ shmipc_dumper_get_offset (ShmipcDumper *dumper)
   return dumper->offset;
 }
 
+G_DEFINE_BOXED_TYPE (ShmipcDumper, shmipc_dumper, shmipc_dumper_ref, shmipc_dumper_unref)
+
+/**
+ * shmipc_dumper_ref:
+ * @dumper: a #ShmipcDumper
+ *
+ * Takes a reference on @dumper.
+ *
+ * Returns: (transfer full): @dumper
+ *
+ * Since: 0.2
+ */
+ShmipcDumper *
+shmipc_dumper_ref (ShmipcDumper *dumper)
+{
+  g_return_val_if_fail (dumper != NULL, NULL);
+  g_atomic_int_inc (&dumper->ref_count);
+  return dumper;
+}
+
+/**
+ * shmipc_dumper_unref:
+ * @dumper: (nullable) (transfer full): a #ShmipcDumper
+ *
+ * Drops a reference on @dumper; the last one frees it. Output not
+ * finished with shmipc_dumper_finish() is lost.
+ *
+ * Since: 0.2
+ */
+void
+shmipc_dumper_unref (ShmipcDumper *dumper)
+{
+  if (dumper == NULL || !g_atomic_int_dec_and_test (&dumper->ref_count))
+    return;
+  g_free (dumper->title);
+  g_free (dumper);
+}
+
 /**
  * shmipc_dumper_free:
- * @dumper: (nullable): a #ShmipcDumper
+ * @dumper: (nullable) (transfer full): a #ShmipcDumper
  *
- * Frees @dumper. Output not finished with shmipc_dumper_finish() is lost.
+ * The same as shmipc_dumper_unref(), for the usual case of a single owner.
  *
  * Since: 0.2
  */
 void
 shmipc_dumper_free (ShmipcDumper *dumper)
 {
-  if (dumper == NULL)
-    return;
-  g_free (dumper->title);
-  g_free (dumper);
+  shmipc_dumper_unref (dumper);
 }
 
 /**

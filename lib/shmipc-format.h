@@ -10,7 +10,7 @@
 #error "Only <shmipc.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <shmipc-macros.h>
 
 G_BEGIN_DECLS
@@ -139,6 +139,15 @@ SHMIPC_PUBLIC
 gboolean      shmipc_dump_format_from_string (const gchar       *str,
                                               ShmipcDumpFormat  *format_out,
                                               GError           **error);
+
+#define SHMIPC_TYPE_DUMPER (shmipc_dumper_get_type ())
+
+SHMIPC_PUBLIC
+GType         shmipc_dumper_get_type  (void) G_GNUC_CONST;
+SHMIPC_PUBLIC
+ShmipcDumper *shmipc_dumper_ref       (ShmipcDumper *dumper);
+SHMIPC_PUBLIC
+void          shmipc_dumper_unref     (ShmipcDumper *dumper);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShmipcDumper, shmipc_dumper_free)
 

@@ -85,6 +85,9 @@ object_info_new (ShmipcBackend backend)
   return info;
 }
 
+G_DEFINE_BOXED_TYPE (ShmipcObjectInfo, shmipc_object_info,
+                     shmipc_object_info_copy, shmipc_object_info_free)
+
 /**
  * shmipc_object_info_copy:
  * @info: a #ShmipcObjectInfo

@@ -11,7 +11,7 @@
 #error "Only <shmipc.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <shmipc-macros.h>
 #include <shmipc-segment.h>
 #include <shmipc-channel.h>
@@ -107,6 +107,11 @@ typedef struct {
   /*< private >*/
   gpointer padding[8];
 } ShmipcObjectInfo;
+
+#define SHMIPC_TYPE_OBJECT_INFO (shmipc_object_info_get_type ())
+
+SHMIPC_PUBLIC
+GType             shmipc_object_info_get_type     (void) G_GNUC_CONST;
 
 SHMIPC_PUBLIC
 const gchar      *shmipc_object_format_to_string  (ShmipcObjectFormat        format);

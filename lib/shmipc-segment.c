@@ -33,6 +33,7 @@ segment_new (const ShmipcBackendOps *ops,
 {
   ShmipcSegment *segment = g_new0 (ShmipcSegment, 1);
 
+  segment->ref_count = 1;
   segment->ops = ops;
   segment->name = name;
   segment->read_only = (flags & SHMIPC_OPEN_READ_ONLY) != 0;
@@ -384,11 +385,53 @@ _shmipc_segment_open_key (gint32            key,
   return segment;
 }
 
+G_DEFINE_BOXED_TYPE (ShmipcSegment, shmipc_segment, shmipc_segment_ref, shmipc_segment_unref)
+
+/**
+ * shmipc_segment_ref:
+ * @segment: a #ShmipcSegment
+ *
+ * Takes a reference on @segment: it stays mapped until every reference is
+ * dropped with shmipc_segment_unref() (or shmipc_segment_free()).
+ *
+ * Returns: (transfer full): @segment
+ *
+ * Since: 0.2
+ */
+ShmipcSegment *
+shmipc_segment_ref (ShmipcSegment *segment)
+{
+  g_return_val_if_fail (segment != NULL, NULL);
+  g_atomic_int_inc (&segment->ref_count);
+  return segment;
+}
+
+/**
+ * shmipc_segment_unref:
+ * @segment: (nullable) (transfer full): a #ShmipcSegment
+ *
+ * Drops a reference on @segment; the last one unmaps and closes it. The
+ * object itself stays (see shmipc_segment_unlink()).
+ *
+ * Since: 0.2
+ */
+void
+shmipc_segment_unref (ShmipcSegment *segment)
+{
+  if (segment == NULL || !g_atomic_int_dec_and_test (&segment->ref_count))
+    return;
+  segment->ops->close (segment);
+  g_clear_error (&segment->broken);
+  g_free (segment->name);
+  g_free (segment);
+}
+
 /**
  * shmipc_segment_free:
- * @segment: (nullable): a #ShmipcSegment
+ * @segment: (nullable) (transfer full): a #ShmipcSegment
  *
- * Unmaps and closes @segment. The object itself stays (see
+ * The same as shmipc_segment_unref(): for the usual case of a single
+ * owner, unmaps and closes @segment. The object itself stays (see
  * shmipc_segment_unlink()).
  *
  * Since: 0.2
@@ -396,13 +439,16 @@ _shmipc_segment_open_key (gint32            key,
 void
 shmipc_segment_free (ShmipcSegment *segment)
 {
-  if (segment == NULL)
-    return;
-  segment->ops->close (segment);
-  g_clear_error (&segment->broken);
-  g_free (segment->name);
-  g_free (segment);
+  shmipc_segment_unref (segment);
 }
+
+static ShmipcStat *
+stat_copy (const ShmipcStat *stat_buf)
+{
+  return g_memdup2 (stat_buf, sizeof *stat_buf);
+}
+
+G_DEFINE_BOXED_TYPE (ShmipcStat, shmipc_stat, stat_copy, g_free)
 
 gboolean
 _shmipc_segment_lock (ShmipcSegment  *segment,
@@ -544,8 +590,110 @@ shmipc_segment_copy_out (ShmipcSegment  *segment,
 }
 
 /**
- * shmipc_segment_get_data:
+ * shmipc_segment_read_bytes:
  * @segment: a #ShmipcSegment
+ * @offset: where to start, in bytes from the start of the object
+ * @length: how many bytes to copy
+ * @error: return location for a #GError, or %NULL
+ *
+ * Copies @length bytes of the object, from @offset, into new #GBytes,
+ * safely: an object another process truncated while it is mapped gives
+ * %SHMIPC_ERROR_CORRUPT, not SIGBUS (see shmipc_segment_copy_out()). The
+ * way for language bindings to read a segment.
+ *
+ * Returns: (transfer full): the bytes, or %NULL with
+ * %SHMIPC_ERROR_INVALID_ARGUMENT when the range is not inside the object,
+ * or %SHMIPC_ERROR_CORRUPT.
+ *
+ * Since: 0.2
+ */
+GBytes *
+shmipc_segment_read_bytes (ShmipcSegment  *segment,
+                           guint64         offset,
+                           gsize           length,
+                           GError        **error)
+{
+  guint8 *buffer;
+
+  g_return_val_if_fail (segment != NULL, NULL);
+
+  if (offset > segment->size || length > segment->size - offset)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot read %" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
+                   " of \"%s\": it maps %" G_GSIZE_FORMAT " bytes",
+                   length, offset, segment->name, segment->size);
+      return NULL;
+    }
+  buffer = g_malloc (length);
+  if (!shmipc_segment_copy_out (segment, (gsize) offset, buffer, length, error))
+    {
+      g_free (buffer);
+      return NULL;
+    }
+  return g_bytes_new_take (buffer, length);
+}
+
+/**
+ * shmipc_segment_write_bytes:
+ * @segment: a #ShmipcSegment mapped for writing
+ * @offset: where to start, in bytes from the start of the object
+ * @bytes: the bytes to store
+ * @error: return location for a #GError, or %NULL
+ *
+ * Copies @bytes into the object at @offset, under the same guard as
+ * shmipc_segment_read_bytes(). The way for language bindings to write a
+ * segment. Nothing is locked: see the message functions for a protocol
+ * that readers can rely on.
+ *
+ * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_PERMISSION_DENIED
+ * for a read-only segment, %SHMIPC_ERROR_INVALID_ARGUMENT when the bytes
+ * do not fit at @offset, or %SHMIPC_ERROR_CORRUPT.
+ *
+ * Since: 0.2
+ */
+gboolean
+shmipc_segment_write_bytes (ShmipcSegment  *segment,
+                            guint64         offset,
+                            GBytes         *bytes,
+                            GError        **error)
+{
+  gsize length = 0;
+  Copy copy;
+
+  g_return_val_if_fail (segment != NULL, FALSE);
+  g_return_val_if_fail (bytes != NULL, FALSE);
+
+  copy.src = g_bytes_get_data (bytes, &length);
+  if (segment->read_only)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED,
+                   "Cannot write into \"%s\": it is mapped read-only", segment->name);
+      return FALSE;
+    }
+  if (offset > segment->size || length > segment->size - offset)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot write %" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
+                   " of \"%s\": it maps %" G_GSIZE_FORMAT " bytes",
+                   length, offset, segment->name, segment->size);
+      return FALSE;
+    }
+  if (length == 0)
+    return _shmipc_segment_check (segment, error);
+  copy.dest = (guint8 *) segment->data + offset;
+  copy.length = length;
+  return _shmipc_segment_guarded (segment, copy_bytes, &copy, error);
+}
+
+/**
+ * shmipc_segment_get_data: (skip)
+ * @segment: a #ShmipcSegment
+ *
+ * The mapping itself, for C programs that access it in place (under their
+ * own SIGBUS precautions: see shmipc_segment_copy_out()). Language
+ * bindings use shmipc_segment_read_bytes() and
+ * shmipc_segment_write_bytes().
  *
  * Returns: (transfer none): the start of the mapping; %NULL for an empty
  * object.

@@ -10,7 +10,7 @@
 #error "Only <shmipc.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <sys/types.h>
 #include <shmipc-macros.h>
 
@@ -128,6 +128,14 @@ typedef struct {
  */
 typedef struct _ShmipcSegment ShmipcSegment;
 
+#define SHMIPC_TYPE_SEGMENT (shmipc_segment_get_type ())
+#define SHMIPC_TYPE_STAT    (shmipc_stat_get_type ())
+
+SHMIPC_PUBLIC
+GType          shmipc_segment_get_type    (void) G_GNUC_CONST;
+SHMIPC_PUBLIC
+GType          shmipc_stat_get_type       (void) G_GNUC_CONST;
+
 SHMIPC_PUBLIC
 ShmipcSegment *shmipc_segment_open        (const gchar      *name,
                                            ShmipcOpenFlags   flags,
@@ -141,6 +149,10 @@ ShmipcSegment *shmipc_segment_open_key    (gint32            key,
                                            gsize             size,
                                            guint             mode,
                                            GError          **error);
+SHMIPC_PUBLIC
+ShmipcSegment *shmipc_segment_ref         (ShmipcSegment    *segment);
+SHMIPC_PUBLIC
+void           shmipc_segment_unref       (ShmipcSegment    *segment);
 SHMIPC_PUBLIC
 void           shmipc_segment_free        (ShmipcSegment    *segment);
 
@@ -164,6 +176,17 @@ gboolean       shmipc_segment_copy_out    (ShmipcSegment    *segment,
                                            gsize             offset,
                                            gpointer          buffer,
                                            gsize             length,
+                                           GError          **error);
+
+SHMIPC_PUBLIC
+GBytes        *shmipc_segment_read_bytes  (ShmipcSegment    *segment,
+                                           guint64           offset,
+                                           gsize             length,
+                                           GError          **error);
+SHMIPC_PUBLIC
+gboolean       shmipc_segment_write_bytes (ShmipcSegment    *segment,
+                                           guint64           offset,
+                                           GBytes           *bytes,
                                            GError          **error);
 
 SHMIPC_PUBLIC

@@ -16,6 +16,7 @@
 #include <shmipc-list.h>
 #include <shmipc-channel.h>
 #include <shmipc-message.h>
+#include <shmipc-enum-types.h>
 
 #undef __SHMIPC_H_INSIDE__
 

@@ -257,6 +257,46 @@ START_TEST (test_stream_sizes)
 }
 END_TEST
 
+/* The GBytes twins: a stream written and read back in one process (it
+ * fits the ring), then the end of the stream as empty bytes. */
+START_TEST (test_stream_bytes)
+{
+  g_autofree gchar *name = test_unique_name ("bytes");
+  ShmipcBackend backend = backends[_i];
+  g_autoptr(ShmipcChannel) producer = NULL;
+  g_autoptr(ShmipcChannel) consumer = NULL;
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autoptr(GBytes) sent = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 data[40000];
+  gsize k;
+
+  SKIP_UNLESS_BACKEND (backend);
+  for (k = 0; k < sizeof data; k++)
+    data[k] = (guint8) (k * 7 + 3);
+  sent = g_bytes_new (data, sizeof data);
+  producer = open_ok (name, SHMIPC_CHANNEL_PRODUCER, CAP, backend);
+  consumer = open_ok (name, SHMIPC_CHANNEL_CONSUMER, CAP, backend);
+  ck_assert (shmipc_channel_write_bytes (producer, sent, 0, &error));
+  ck_assert_no_error (error);
+  ck_assert (shmipc_channel_close_write (producer, &error));
+  for (;;)
+    {
+      g_autoptr(GBytes) chunk = shmipc_channel_read_bytes (consumer, 1000, 0, &error);
+
+      ck_assert_no_error (error);
+      ck_assert_ptr_nonnull (chunk);
+      ck_assert_uint_le (g_bytes_get_size (chunk), 1000);
+      if (g_bytes_get_size (chunk) == 0)
+        break;
+      g_byte_array_append (received, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+    }
+  ck_assert_uint_eq (received->len, sizeof data);
+  ck_assert_mem_eq (received->data, data, sizeof data);
+  ck_assert (shmipc_channel_unlink (consumer, NULL));
+}
+END_TEST
+
 /* send_fd/receive_fd between two files. */
 START_TEST (test_stream_fd)
 {
@@ -1223,6 +1263,7 @@ channel_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_stream_sizes, 0, 4);
   tcase_add_loop_test (tc, test_stream_fd, 0, 2);
+  tcase_add_loop_test (tc, test_stream_bytes, 0, 2);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("peer death");

@@ -96,6 +96,10 @@ START_TEST (test_copy_out_truncated_to_zero)
   ck_assert (!shmipc_segment_copy_out (segment, 0, buffer, 1, &error));
   assert_truncated (error, "truncated to 0 bytes");
   g_clear_error (&error);
+  /* The GBytes twin too. */
+  ck_assert_ptr_null (shmipc_segment_read_bytes (segment, 0, 16, &error));
+  assert_truncated (error, "truncated to 0 bytes");
+  g_clear_error (&error);
   /* Outside the mapping is refused before any access. */
   ck_assert (!shmipc_segment_copy_out (segment, OBJECT_SIZE, buffer, 1, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);

@@ -712,6 +712,93 @@ START_TEST (test_error_mapping)
 END_TEST
 
 
+/* The GBytes twins of the in-place accessors, and references. */
+START_TEST (test_bytes_and_references)
+{
+  g_autofree gchar *name = test_unique_name ("bytes");
+  ShmipcBackend backend = BACKEND;
+  g_autoptr(ShmipcSegment) segment = NULL;
+  g_autoptr(ShmipcSegment) reader = NULL;
+  g_autoptr(GBytes) hello = g_bytes_new_static ("hello", 5);
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GError) error = NULL;
+  ShmipcSegment *again;
+
+  SKIP_UNLESS_AVAILABLE ();
+  segment = shmipc_segment_open (name, SHMIPC_OPEN_CREATE | SHMIPC_OPEN_EXCLUSIVE, 4096, 0600,
+                                 backend, &error);
+  ck_assert_no_error (error);
+  ck_assert (shmipc_segment_write_bytes (segment, 4091, hello, &error));
+  ck_assert_no_error (error);
+  got = shmipc_segment_read_bytes (segment, 4091, 5, &error);
+  ck_assert_no_error (error);
+  ck_assert (g_bytes_equal (got, hello));
+  g_clear_pointer (&got, g_bytes_unref);
+  got = shmipc_segment_read_bytes (segment, 0, 0, &error);
+  ck_assert_no_error (error);
+  ck_assert_uint_eq (g_bytes_get_size (got), 0);
+
+  /* Outside the object: refused, nothing touched. */
+  ck_assert (!shmipc_segment_write_bytes (segment, 4092, hello, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  ck_assert_ptr_null (shmipc_segment_read_bytes (segment, 4096, 1, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  ck_assert_ptr_null (shmipc_segment_read_bytes (segment, G_MAXUINT64, 1, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  reader = shmipc_segment_open (name, SHMIPC_OPEN_READ_ONLY, 0, 0, backend, &error);
+  ck_assert_no_error (error);
+  ck_assert (!shmipc_segment_write_bytes (reader, 0, hello, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+
+  /* A reference keeps the mapping: the boxed copy is a reference. */
+  again = g_boxed_copy (SHMIPC_TYPE_SEGMENT, segment);
+  ck_assert_ptr_eq (again, segment);
+  shmipc_segment_unref (again);
+  g_clear_pointer (&got, g_bytes_unref);
+  got = shmipc_segment_read_bytes (segment, 4091, 5, &error);
+  ck_assert_no_error (error);
+  ck_assert (g_bytes_equal (got, hello));
+  test_remove (name, backend);
+}
+END_TEST
+
+/* Every public type and enumeration has its GType. */
+START_TEST (test_gtypes)
+{
+  g_autoptr(GEnumClass) errors = g_type_class_ref (SHMIPC_TYPE_ERROR);
+  g_autoptr(GFlagsClass) open_flags = g_type_class_ref (SHMIPC_TYPE_OPEN_FLAGS);
+  ShmipcStat st = { SHMIPC_BACKEND_SYSV, 42, 0640 };
+  ShmipcStat *copy;
+
+  ck_assert_str_eq (g_type_name (SHMIPC_TYPE_SEGMENT), "ShmipcSegment");
+  ck_assert_str_eq (g_type_name (SHMIPC_TYPE_CHANNEL), "ShmipcChannel");
+  ck_assert_str_eq (g_type_name (SHMIPC_TYPE_DUMPER), "ShmipcDumper");
+  ck_assert_str_eq (g_type_name (SHMIPC_TYPE_OBJECT_INFO), "ShmipcObjectInfo");
+  ck_assert_str_eq (g_type_name (SHMIPC_TYPE_CHANNEL_INFO), "ShmipcChannelInfo");
+  ck_assert_str_eq (g_type_name (SHMIPC_TYPE_STAT), "ShmipcStat");
+  ck_assert (G_TYPE_IS_ENUM (SHMIPC_TYPE_BACKEND));
+  ck_assert (G_TYPE_IS_ENUM (SHMIPC_TYPE_CHANNEL_ROLE));
+  ck_assert (G_TYPE_IS_ENUM (SHMIPC_TYPE_OBJECT_FORMAT));
+  ck_assert (G_TYPE_IS_FLAGS (SHMIPC_TYPE_DUMP_FLAGS));
+  ck_assert (G_TYPE_IS_FLAGS (SHMIPC_TYPE_MESSAGE_FLAGS));
+  ck_assert_str_eq (g_enum_get_value (errors, SHMIPC_ERROR_NOT_FOUND)->value_nick, "not-found");
+  ck_assert_str_eq (g_enum_get_value (errors, SHMIPC_ERROR_NOT_OWNER)->value_nick, "not-owner");
+  ck_assert_str_eq (g_flags_get_first_value (open_flags, SHMIPC_OPEN_CREATE)->value_nick, "create");
+
+  /* Plain structures copy. */
+  copy = g_boxed_copy (SHMIPC_TYPE_STAT, &st);
+  ck_assert_ptr_ne (copy, &st);
+  ck_assert_uint_eq (copy->size, 42);
+  ck_assert_uint_eq (copy->mode, 0640);
+  g_boxed_free (SHMIPC_TYPE_STAT, copy);
+}
+END_TEST
+
 Suite *
 naming_suite (void)
 {
@@ -738,6 +825,8 @@ segment_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_loop_test (tc, test_create_open_exclusive, 0, G_N_ELEMENTS (backends));
   tcase_add_loop_test (tc, test_read_only, 0, G_N_ELEMENTS (backends));
+  tcase_add_loop_test (tc, test_bytes_and_references, 0, G_N_ELEMENTS (backends));
+  tcase_add_test (tc, test_gtypes);
   tcase_add_loop_test (tc, test_invalid_arguments, 0, G_N_ELEMENTS (backends));
   tcase_add_loop_test (tc, test_resize, 0, G_N_ELEMENTS (backends));
   tcase_add_loop_test (tc, test_mode_exact, 0, G_N_ELEMENTS (backends));

@@ -27,11 +27,11 @@ fi
 sed -n 's/@@.*//p' "$tmp/all" | sort > "$tmp/exported"
 
 # The functions declared SHMIPC_PUBLIC in the installed headers.
-for h in "$top_srcdir"/lib/shmipc*.h; do
+for h in "$top_srcdir"/lib/shmipc*.h "${abs_top_builddir:-.}"/lib/shmipc-enum-types.h; do
   case $h in *-private.h) continue ;; esac
   awk '/^SHMIPC_PUBLIC/ { want = 1; next }
        want { if (match ($0, /shmipc_[a-z0-9_]+ *\(/)) { s = substr ($0, RSTART, RLENGTH); sub (/ *\($/, "", s); print s; want = 0 } }' "$h"
-done | sort > "$tmp/declared"
+done | sort -u > "$tmp/declared"
 
 # The symbols the version script lists.
 sed -n 's/^  *\(shmipc_[a-z0-9_]*\);$/\1/p' "$top_srcdir/lib/libshmipc.sym" | sort > "$tmp/script"
