@@ -104,7 +104,7 @@ probe_magic (gpointer user_data)
 
 /**
  * shmipc_channel_is_channel:
- * @data: (array length=size) (nullable): the start of a mapped object
+ * @data: (array length=size) (element-type guint8) (nullable): the start of a mapped object
  * @size: the mapping's size
  *
  * Tells whether a mapping starts with a published channel header

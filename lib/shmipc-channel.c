@@ -437,7 +437,7 @@ _shmipc_channel_commit (ShmipcChannel  *channel,
 /**
  * shmipc_channel_write:
  * @channel: the producer end of a channel
- * @data: (array length=length): bytes to write
+ * @data: (array length=length) (element-type guint8): bytes to write
  * @length: how many
  * @timeout_ms: longest wait for free space, each time the ring is full,
  *   in milliseconds; -1 waits for ever
@@ -623,7 +623,7 @@ _shmipc_channel_consume (ShmipcChannel  *channel,
 /**
  * shmipc_channel_read:
  * @channel: the consumer end of a channel
- * @buffer: (out caller-allocates) (array length=length): where to copy
+ * @buffer: (out caller-allocates) (array length=length) (element-type guint8): where to copy
  * @length: size of @buffer
  * @timeout_ms: longest wait for data in milliseconds; -1 waits for ever,
  *   0 does not wait

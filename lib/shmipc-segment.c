@@ -523,7 +523,7 @@ _shmipc_segment_guarded (ShmipcSegment      *segment,
  * shmipc_segment_copy_out:
  * @segment: a #ShmipcSegment
  * @offset: where to start, in bytes from the start of the mapping
- * @buffer: (out caller-allocates) (array length=length): where to copy
+ * @buffer: (out caller-allocates) (array length=length) (element-type guint8): where to copy
  * @length: how many bytes to copy
  * @error: return location for a #GError, or %NULL
  *
