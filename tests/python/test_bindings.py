@@ -1,0 +1,156 @@
+# test_bindings.py - libshmipc through GObject Introspection, from Python
+#
+# Copyright (C) 2026 The shmipc authors
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Run by tests/python-bindings.sh (make check) with the built typelib and
+# library; the commands prod and cons are the built ones ($SHMIPC_BINDIR).
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import gi
+
+gi.require_version("Shmipc", "1.0")
+from gi.repository import GLib, Shmipc  # noqa: E402
+
+BINDIR = os.environ.get("SHMIPC_BINDIR", "src")
+PREFIX = "/shmipc-test-%d-py" % os.getpid()
+STREAM_BYTES = 5 * 1024 * 1024 + 17
+
+
+def posix_available():
+    return Shmipc.backend_is_available(Shmipc.Backend.POSIX)
+
+
+class Objects(unittest.TestCase):
+    def setUp(self):
+        self.names = []
+
+    def tearDown(self):
+        for name in self.names:
+            for backend in (Shmipc.Backend.POSIX, Shmipc.Backend.SYSV):
+                try:
+                    Shmipc.unlink(name, backend)
+                except GLib.Error:
+                    pass
+
+    def name(self, what):
+        name = "%s-%s" % (PREFIX, what)
+        self.names.append(name)
+        return name
+
+
+class Segments(Objects):
+    def test_write_read(self):
+        name = self.name("seg")
+        seg = Shmipc.Segment.open(name, Shmipc.OpenFlags.CREATE | Shmipc.OpenFlags.EXCLUSIVE,
+                                  4096, 0o600, Shmipc.Backend.AUTO)
+        self.assertTrue(seg.get_created())
+        self.assertEqual(seg.get_size(), 4096)
+        self.assertEqual(seg.get_name(), name)
+        self.assertTrue(seg.write_bytes(0, GLib.Bytes.new(b"hello\0")))
+        self.assertEqual(seg.read_bytes(0, 5).get_data(), b"hello")
+        # The same object, opened again, read-only.
+        other = Shmipc.Segment.open(name, Shmipc.OpenFlags.READ_ONLY, 0, 0, Shmipc.Backend.AUTO)
+        self.assertEqual(other.read_bytes(0, 6).get_data(), b"hello\0")
+        with self.assertRaises(GLib.Error) as caught:
+            other.write_bytes(0, GLib.Bytes.new(b"x"))
+        self.assertTrue(caught.exception.matches(Shmipc.error_quark(),
+                                                 Shmipc.Error.PERMISSION_DENIED))
+        ok, st = seg.stat()
+        self.assertTrue(ok)
+        self.assertEqual(st.size, 4096)
+        self.assertEqual(st.mode, 0o600)
+        seg.unlink()
+
+    def test_errors(self):
+        with self.assertRaises(GLib.Error) as caught:
+            Shmipc.Segment.open(PREFIX + "-missing", Shmipc.OpenFlags.NONE, 0, 0,
+                                Shmipc.Backend.AUTO)
+        self.assertTrue(caught.exception.matches(Shmipc.error_quark(), Shmipc.Error.NOT_FOUND))
+        with self.assertRaises(GLib.Error) as caught:
+            Shmipc.Segment.open("a/b", Shmipc.OpenFlags.NONE, 0, 0, Shmipc.Backend.AUTO)
+        self.assertTrue(caught.exception.matches(Shmipc.error_quark(), Shmipc.Error.INVALID_NAME))
+
+    @unittest.skipUnless(posix_available(), "no POSIX shared memory")
+    def test_truncated_object(self):
+        """Another process shrinks the object: an error, never SIGBUS."""
+        name = self.name("trunc")
+        seg = Shmipc.Segment.open(name, Shmipc.OpenFlags.CREATE, 1 << 20, 0o600,
+                                  Shmipc.Backend.POSIX)
+        seg.write_bytes(1 << 19, GLib.Bytes.new(b"x" * 16))
+        os.truncate("/dev/shm" + name, 0)
+        with self.assertRaises(GLib.Error) as caught:
+            seg.read_bytes(1 << 19, 16)
+        self.assertTrue(caught.exception.matches(Shmipc.error_quark(), Shmipc.Error.CORRUPT))
+        self.assertIn("truncated", caught.exception.message)
+
+
+class Listing(Objects):
+    def test_list_objects(self):
+        name = self.name("list")
+        seg = Shmipc.Segment.open(name, Shmipc.OpenFlags.CREATE, 12345, 0o640,
+                                  Shmipc.Backend.AUTO)
+        objects = Shmipc.list_objects()
+        if seg.get_backend() == Shmipc.Backend.POSIX:
+            found = [o for o in objects if o.name == name]
+        else:
+            found = [o for o in objects if o.key == seg.get_key()]
+        self.assertEqual(len(found), 1)
+        info = found[0]
+        self.assertEqual(info.size, 12345)
+        self.assertEqual(info.mode, 0o640)
+        self.assertEqual(info.format, Shmipc.ObjectFormat.RAW)
+        self.assertEqual(Shmipc.object_format_to_string(info.format), "raw")
+        self.assertFalse(info.stale)
+        seg.unlink()
+
+
+class Channels(Objects):
+    def setUp(self):
+        super().setUp()
+        self.data = os.urandom(STREAM_BYTES)
+
+    # Files, not pipes, between Python and the commands: the ring (64 KiB)
+    # is smaller than the stream, so each side must run on its own.
+    def test_python_to_cons(self):
+        name = self.name("to-cons")
+        with tempfile.TemporaryFile() as out:
+            cons = subprocess.Popen([os.path.join(BINDIR, "cons"), "--stream", "-n", name],
+                                    stdout=out)
+            ch = Shmipc.Channel.open(name, Shmipc.ChannelRole.PRODUCER, 65536, 0o600,
+                                     Shmipc.Backend.AUTO)
+            for start in range(0, len(self.data), 100000):
+                chunk = GLib.Bytes.new(self.data[start:start + 100000])
+                self.assertTrue(ch.write_bytes(chunk, 10000))
+            self.assertTrue(ch.close_write())
+            self.assertEqual(cons.wait(timeout=60), 0)
+            out.seek(0)
+            self.assertEqual(out.read(), self.data)
+
+    def test_prod_to_python(self):
+        name = self.name("from-prod")
+        with tempfile.NamedTemporaryFile() as data:
+            data.write(self.data)
+            data.flush()
+            prod = subprocess.Popen([os.path.join(BINDIR, "prod"), "--stream", "-n", name,
+                                     "--capacity", "64K", "--input", data.name])
+            ch = Shmipc.Channel.open(name, Shmipc.ChannelRole.CONSUMER, 65536, 0o600,
+                                     Shmipc.Backend.AUTO)
+            got = bytearray()
+            while True:
+                chunk = ch.read_bytes(65536, 10000)
+                if chunk.get_size() == 0:
+                    break
+                got += chunk.get_data()
+            self.assertEqual(prod.wait(timeout=60), 0)
+        self.assertEqual(bytes(got), self.data)
+        ch.unlink()
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)
