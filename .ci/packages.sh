@@ -23,7 +23,7 @@ set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${BUILDDIR:-/tmp/shmipc-packages}
-debs="shmipc libshmipc-dev libshmipc1"
+debs="shmipc libshmipc-dev libshmipc1 gir1.2-shmipc-1.0"
 commands="prod cons shmdump"
 manpages="prod cons shmdump libshmipc shmipc"
 scratch=
@@ -160,6 +160,38 @@ grep -q '^/example holds "hello, shared memory" (posix backend, 4096 bytes)$' "$
   die "the example's output differs from the one libshmipc(3) shows"
 [ ! -e /dev/shm/example ] || die "the example left /dev/shm/example behind"
 
+step "the Python of the bindings issue, with the installed typelib"
+# Debian's python3 (python3-gi); nothing from the build tree.
+/usr/bin/python3 - <<'PY' || die "Python through the installed typelib failed"
+import gi, os
+gi.require_version("Shmipc", "1.0")
+from gi.repository import GLib, Shmipc
+seg = Shmipc.Segment.open("/pkg-demo", Shmipc.OpenFlags.CREATE, 4096, 0o600, Shmipc.Backend.AUTO)
+seg.write_bytes(0, GLib.Bytes.new(b"hello\0"))
+assert seg.read_bytes(0, 5).get_data() == b"hello"
+data = os.urandom(1 << 20)
+ch = Shmipc.Channel.open("/pkg-s", Shmipc.ChannelRole.PRODUCER, 0, 0o600, Shmipc.Backend.AUTO)
+ch.write_bytes(GLib.Bytes.new(data), -1); ch.close_write()
+rd = Shmipc.Channel.open("/pkg-s", Shmipc.ChannelRole.CONSUMER, 0, 0o600, Shmipc.Backend.AUTO)
+got = b""
+while True:
+    chunk = rd.read_bytes(65536, 5000)
+    if chunk.get_size() == 0:
+        break
+    got += chunk.get_data()
+assert got == data
+names = [o.name for o in Shmipc.list_objects()]
+assert "/pkg-demo" in names, names
+try:
+    Shmipc.Segment.open("/pkg-missing", Shmipc.OpenFlags.NONE, 0, 0o600, Shmipc.Backend.AUTO)
+    raise AssertionError("no error for a missing object")
+except GLib.Error as e:
+    assert e.matches(Shmipc.error_quark(), Shmipc.Error.NOT_FOUND), e
+rd.unlink()
+seg.unlink()
+print("Python through the installed typelib: ok")
+PY
+
 step "apt-get purge"
 apt-get purge -y $debs
 for p in $debs; do
@@ -172,6 +204,7 @@ for p in $debs; do
   fi
 done
 left=$(ls -d /usr/include/shmipc /usr/lib/*/libshmipc* /usr/lib/*/pkgconfig/shmipc.pc \
+  /usr/lib/*/girepository-1.0/Shmipc-1.0.typelib /usr/share/gir-1.0/Shmipc-1.0.gir \
   /usr/bin/prod /usr/bin/cons /usr/bin/shmdump /usr/share/doc/shmipc \
   /usr/share/doc/libshmipc1 /usr/share/doc/libshmipc-dev \
   /usr/share/man/man1/prod.1.gz /usr/share/man/man1/cons.1.gz \
@@ -201,8 +234,10 @@ expect shmipc /usr/bin/prod /usr/bin/cons /usr/bin/shmdump \
   '/usr/share/man/man1/prod\.1\.gz' '/usr/share/man/man1/cons\.1\.gz' \
   '/usr/share/man/man1/shmdump\.1\.gz' '/usr/share/man/man7/shmipc\.7\.gz'
 expect shmipc-libs '/usr/lib64/libshmipc\.so\.1' '/usr/lib64/libshmipc\.so\.1\.[0-9.]+' \
+  '/usr/lib64/girepository-1\.0/Shmipc-1\.0\.typelib' \
   '/usr/share/licenses/shmipc-libs[^/]*/COPYING'
 expect shmipc-devel /usr/include/shmipc/shmipc.h '/usr/lib64/libshmipc\.so' \
+  '/usr/share/gir-1.0/Shmipc-1\.0\.gir' \
   '/usr/lib64/pkgconfig/shmipc\.pc' '/usr/share/man/man3/libshmipc\.3\.gz'
 if grep -q '\.la$' "$tmp"/shmipc*.list; then
   die "libtool archives (.la) are packaged"
