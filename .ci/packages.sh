@@ -205,6 +205,7 @@ for p in $debs; do
 done
 left=$(ls -d /usr/include/shmipc /usr/lib/*/libshmipc* /usr/lib/*/pkgconfig/shmipc.pc \
   /usr/lib/*/girepository-1.0/Shmipc-1.0.typelib /usr/share/gir-1.0/Shmipc-1.0.gir \
+  /usr/share/doc/shmipc-1.0 \
   /usr/bin/prod /usr/bin/cons /usr/bin/shmdump /usr/share/doc/shmipc \
   /usr/share/doc/libshmipc1 /usr/share/doc/libshmipc-dev \
   /usr/share/man/man1/prod.1.gz /usr/share/man/man1/cons.1.gz \
@@ -237,7 +238,7 @@ expect shmipc-libs '/usr/lib64/libshmipc\.so\.1' '/usr/lib64/libshmipc\.so\.1\.[
   '/usr/lib64/girepository-1\.0/Shmipc-1\.0\.typelib' \
   '/usr/share/licenses/shmipc-libs[^/]*/COPYING'
 expect shmipc-devel /usr/include/shmipc/shmipc.h '/usr/lib64/libshmipc\.so' \
-  '/usr/share/gir-1.0/Shmipc-1\.0\.gir' \
+  '/usr/share/gir-1.0/Shmipc-1\.0\.gir' '/usr/share/doc/shmipc-1\.0/index\.html' \
   '/usr/lib64/pkgconfig/shmipc\.pc' '/usr/share/man/man3/libshmipc\.3\.gz'
 if grep -q '\.la$' "$tmp"/shmipc*.list; then
   die "libtool archives (.la) are packaged"

@@ -117,6 +117,8 @@ shmipc_channel_inspect (ShmipcSegment      *segment,
  * shmipc_channel_state_to_string:
  * @state: a #ShmipcChannelState
  *
+ * The name of @state, as shmdump --info shows it.
+ *
  * Returns: "open", "end-of-stream", "aborted", or "unknown".
  *
  * Since: 0.2
@@ -140,6 +142,8 @@ shmipc_channel_state_to_string (ShmipcChannelState state)
 /**
  * shmipc_channel_role_to_string:
  * @role: a #ShmipcChannelRole
+ *
+ * The name of @role, as shmdump --info shows it.
  *
  * Returns: "producer", "consumer", or "unknown".
  *

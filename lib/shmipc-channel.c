@@ -909,6 +909,8 @@ shmipc_channel_unlink (ShmipcChannel  *channel,
  * shmipc_channel_get_capacity:
  * @channel: a #ShmipcChannel
  *
+ * The size of the channel's ring.
+ *
  * Returns: the ring size in bytes.
  *
  * Since: 0.2
@@ -923,6 +925,8 @@ shmipc_channel_get_capacity (ShmipcChannel *channel)
 /**
  * shmipc_channel_get_role:
  * @channel: a #ShmipcChannel
+ *
+ * Which end of the channel @channel is.
  *
  * Returns: the end @channel was opened as.
  *
@@ -939,6 +943,8 @@ shmipc_channel_get_role (ShmipcChannel *channel)
  * shmipc_channel_get_segment:
  * @channel: a #ShmipcChannel
  *
+ * The segment that holds the channel.
+ *
  * Returns: (transfer none): the segment holding the channel, for its
  * name, backend or metadata.
  *
@@ -954,6 +960,8 @@ shmipc_channel_get_segment (ShmipcChannel *channel)
 /**
  * shmipc_channel_get_created:
  * @channel: a #ShmipcChannel
+ *
+ * Whether opening @channel created the channel object.
  *
  * Returns: %TRUE when opening @channel created the object.
  *

@@ -35,6 +35,8 @@ shmipc_error_private_clear (ShmipcErrorPrivate *priv)
 /**
  * shmipc_error_quark:
  *
+ * The error domain of libshmipc, %SHMIPC_ERROR.
+ *
  * Returns: the #GQuark of the %SHMIPC_ERROR domain.
  *
  * Since: 0.2

@@ -613,6 +613,8 @@ shmipc_dumper_finish (ShmipcDumper *dumper,
  * shmipc_dumper_get_offset:
  * @dumper: a #ShmipcDumper
  *
+ * How many input bytes @dumper has consumed, skipped ones included.
+ *
  * Returns: how many input bytes @dumper has consumed so far, skipped
  * bytes included (bytes beyond the length limit are not counted).
  *
@@ -724,6 +726,8 @@ static const gchar * const dump_format_names[] = {
  * shmipc_dump_format_to_string:
  * @format: a #ShmipcDumpFormat
  *
+ * The name of @format, as shmdump --format takes it.
+ *
  * Returns: the format's name: "canonical", "xxd", "seed" or "raw"; "?"
  * for an unknown value.
  *
@@ -742,6 +746,8 @@ shmipc_dump_format_to_string (ShmipcDumpFormat format)
  * @str: a format name, as shmipc_dump_format_to_string() returns
  * @format_out: (out): where to store the format
  * @error: return location for a #GError, or %NULL
+ *
+ * Parses the name of a dump format, as shmdump --format takes it.
  *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_INVALID_ARGUMENT
  * for an unknown name.

@@ -50,6 +50,8 @@ _shmipc_detect_format (const guint8 *head,
  * shmipc_object_format_to_string:
  * @format: a #ShmipcObjectFormat
  *
+ * The name of @format, as shmdump --list shows it.
+ *
  * Returns: (transfer none): "unknown", "raw", "channel" or "unpublished"
  * (what shmdump --list shows), or "invalid" for a value outside the
  * enumeration.
@@ -91,6 +93,8 @@ G_DEFINE_BOXED_TYPE (ShmipcObjectInfo, shmipc_object_info,
 /**
  * shmipc_object_info_copy:
  * @info: a #ShmipcObjectInfo
+ *
+ * Copies @info and everything it holds.
  *
  * Returns: (transfer full): a deep copy of @info.
  *

@@ -127,6 +127,8 @@ shmipc_name_to_key (const gchar *name)
  * shmipc_backend_to_string:
  * @backend: a #ShmipcBackend
  *
+ * The name of @backend, as --backend takes it.
+ *
  * Returns: "auto", "posix" or "sysv"; "unknown" for other values.
  *
  * Since: 0.2

@@ -711,6 +711,8 @@ shmipc_segment_get_data (ShmipcSegment *segment)
  * shmipc_segment_get_size:
  * @segment: a #ShmipcSegment
  *
+ * The size of @segment's mapping.
+ *
  * Returns: the size of the mapping in bytes.
  *
  * Since: 0.2
@@ -725,6 +727,8 @@ shmipc_segment_get_size (ShmipcSegment *segment)
 /**
  * shmipc_segment_get_name:
  * @segment: a #ShmipcSegment
+ *
+ * The name of @segment's object.
  *
  * Returns: (transfer none): the canonical name ("/name"), or
  * "key 0xKKKKKKKK" for a segment opened by key.
@@ -742,6 +746,8 @@ shmipc_segment_get_name (ShmipcSegment *segment)
  * shmipc_segment_get_backend:
  * @segment: a #ShmipcSegment
  *
+ * The backend that holds @segment's object.
+ *
  * Returns: the backend actually used (never %SHMIPC_BACKEND_AUTO).
  *
  * Since: 0.2
@@ -756,6 +762,8 @@ shmipc_segment_get_backend (ShmipcSegment *segment)
 /**
  * shmipc_segment_get_created:
  * @segment: a #ShmipcSegment
+ *
+ * Whether opening @segment created the object.
  *
  * Returns: %TRUE when opening @segment created the object.
  *
@@ -772,6 +780,8 @@ shmipc_segment_get_created (ShmipcSegment *segment)
  * shmipc_segment_is_read_only:
  * @segment: a #ShmipcSegment
  *
+ * Whether @segment is mapped read-only.
+ *
  * Returns: %TRUE when @segment is mapped read-only.
  *
  * Since: 0.2
@@ -786,6 +796,8 @@ shmipc_segment_is_read_only (ShmipcSegment *segment)
 /**
  * shmipc_segment_get_key:
  * @segment: a #ShmipcSegment
+ *
+ * The SysV key of @segment.
  *
  * Returns: the SysV key of a SysV segment, 0 for a POSIX one.
  *
