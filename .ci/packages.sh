@@ -205,7 +205,7 @@ for p in $debs; do
 done
 left=$(ls -d /usr/include/shmipc /usr/lib/*/libshmipc* /usr/lib/*/pkgconfig/shmipc.pc \
   /usr/lib/*/girepository-1.0/Shmipc-1.0.typelib /usr/share/gir-1.0/Shmipc-1.0.gir \
-  /usr/share/doc/shmipc-1.0 \
+  /usr/share/doc/shmipc-1.0 /usr/share/devhelp/books/shmipc-1.0 \
   /usr/bin/prod /usr/bin/cons /usr/bin/shmdump /usr/share/doc/shmipc \
   /usr/share/doc/libshmipc1 /usr/share/doc/libshmipc-dev \
   /usr/share/man/man1/prod.1.gz /usr/share/man/man1/cons.1.gz \
