@@ -561,6 +561,52 @@ copy_bytes (gpointer data)
   memcpy (copy->dest, copy->src, copy->length);
 }
 
+/* Copies @length bytes between @buffer and the mapping at @offset (into
+ * the mapping when @store), under the guard, once the range is known to
+ * lie inside the mapping; @verb words the refusal ("copy", "read",
+ * "write"). */
+/* FALSE, with SHMIPC_ERROR_INVALID_ARGUMENT worded with @verb ("copy",
+ * "read", "write"), when [@offset, @offset + @length) is not inside the
+ * mapping. */
+static gboolean
+check_range (ShmipcSegment  *segment,
+             guint64         offset,
+             gsize           length,
+             const gchar    *verb,
+             GError        **error)
+{
+  if (offset <= segment->size && length <= segment->size - offset)
+    return TRUE;
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+               "Cannot %s %" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
+               " of \"%s\": it maps %" G_GSIZE_FORMAT " bytes",
+               verb, length, offset, segment->name, segment->size);
+  return FALSE;
+}
+
+static gboolean
+guarded_copy (ShmipcSegment  *segment,
+              guint64         offset,
+              gsize           length,
+              gpointer        buffer,
+              gboolean        store,
+              const gchar    *verb,
+              GError        **error)
+{
+  guint8 *mapped;
+  Copy copy;
+
+  if (!check_range (segment, offset, length, verb, error))
+    return FALSE;
+  if (length == 0)
+    return _shmipc_segment_check (segment, error);
+  mapped = (guint8 *) segment->data + offset;
+  copy.dest = store ? (gpointer) mapped : buffer;
+  copy.src = store ? (gconstpointer) buffer : mapped;
+  copy.length = length;
+  return _shmipc_segment_guarded (segment, copy_bytes, &copy, error);
+}
+
 gboolean
 shmipc_segment_copy_out (ShmipcSegment  *segment,
                          gsize           offset,
@@ -568,25 +614,10 @@ shmipc_segment_copy_out (ShmipcSegment  *segment,
                          gsize           length,
                          GError        **error)
 {
-  Copy copy;
-
   g_return_val_if_fail (segment != NULL, FALSE);
   g_return_val_if_fail (buffer != NULL || length == 0, FALSE);
 
-  if (offset > segment->size || length > segment->size - offset)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
-                   "Cannot copy %" G_GSIZE_FORMAT " bytes at offset %" G_GSIZE_FORMAT
-                   " out of \"%s\": it maps %" G_GSIZE_FORMAT " bytes",
-                   length, offset, segment->name, segment->size);
-      return FALSE;
-    }
-  if (length == 0)
-    return _shmipc_segment_check (segment, error);
-  copy.dest = buffer;
-  copy.src = (const guint8 *) segment->data + offset;
-  copy.length = length;
-  return _shmipc_segment_guarded (segment, copy_bytes, &copy, error);
+  return guarded_copy (segment, offset, length, buffer, FALSE, "copy", error);
 }
 
 /**
@@ -617,16 +648,11 @@ shmipc_segment_read_bytes (ShmipcSegment  *segment,
 
   g_return_val_if_fail (segment != NULL, NULL);
 
-  if (offset > segment->size || length > segment->size - offset)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
-                   "Cannot read %" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                   " of \"%s\": it maps %" G_GSIZE_FORMAT " bytes",
-                   length, offset, segment->name, segment->size);
-      return NULL;
-    }
+  /* Before allocating: a huge @length must not abort the process. */
+  if (!check_range (segment, offset, length, "read", error))
+    return NULL;
   buffer = g_malloc (length);
-  if (!shmipc_segment_copy_out (segment, (gsize) offset, buffer, length, error))
+  if (!guarded_copy (segment, offset, length, buffer, FALSE, "read", error))
     {
       g_free (buffer);
       return NULL;
@@ -659,31 +685,19 @@ shmipc_segment_write_bytes (ShmipcSegment  *segment,
                             GError        **error)
 {
   gsize length = 0;
-  Copy copy;
+  gconstpointer data;
 
   g_return_val_if_fail (segment != NULL, FALSE);
   g_return_val_if_fail (bytes != NULL, FALSE);
 
-  copy.src = g_bytes_get_data (bytes, &length);
+  data = g_bytes_get_data (bytes, &length);
   if (segment->read_only)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED,
                    "Cannot write into \"%s\": it is mapped read-only", segment->name);
       return FALSE;
     }
-  if (offset > segment->size || length > segment->size - offset)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
-                   "Cannot write %" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                   " of \"%s\": it maps %" G_GSIZE_FORMAT " bytes",
-                   length, offset, segment->name, segment->size);
-      return FALSE;
-    }
-  if (length == 0)
-    return _shmipc_segment_check (segment, error);
-  copy.dest = (guint8 *) segment->data + offset;
-  copy.length = length;
-  return _shmipc_segment_guarded (segment, copy_bytes, &copy, error);
+  return guarded_copy (segment, offset, length, (gpointer) data, TRUE, "write", error);
 }
 
 /**

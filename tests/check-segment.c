@@ -745,6 +745,9 @@ START_TEST (test_bytes_and_references)
   ck_assert_ptr_null (shmipc_segment_read_bytes (segment, 4096, 1, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
+  ck_assert_ptr_null (shmipc_segment_read_bytes (segment, 1, G_MAXSIZE, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
   ck_assert_ptr_null (shmipc_segment_read_bytes (segment, G_MAXUINT64, 1, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
