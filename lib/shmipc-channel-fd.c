@@ -30,8 +30,8 @@ set_fault_error (ShmipcChannel  *channel,
 
 /* Bytes moved per system call: a quarter of the ring, so that the other
  * side works on one part while we fill or drain the next. */
-static gsize
-io_chunk (ShmipcChannel *channel)
+gsize
+_shmipc_channel_io_chunk (ShmipcChannel *channel)
 {
   guint64 chunk = MAX (channel->capacity / 4, MIN (channel->capacity, 64 * 1024));
 
@@ -39,8 +39,8 @@ io_chunk (ShmipcChannel *channel)
 }
 
 /* Waits until @fd has input (or end of file, or an error read(2) will
- * report), looking between two checks whether the consumer still runs:
- * a producer idle on its input must notice a dead consumer as promptly
+ * report), looking between two checks whether the readers still run:
+ * a producer idle on its input must notice dead readers as promptly
  * as one waiting for space in the ring. */
 static gboolean
 wait_input (ShmipcChannel  *channel,
@@ -52,22 +52,15 @@ wait_input (ShmipcChannel  *channel,
   for (;;)
     {
       ShmipcChannelState state;
-      gint32 peer_pid;
       int n = poll (&pfd, 1, LIVENESS_INTERVAL_US / 1000);
 
       /* Ready, or poll() cannot watch this descriptor: read() decides. */
       if (n > 0 || (n < 0 && errno != EINTR))
         return TRUE;
-      /* Aborted here (a signal) or by the consumer. */
-      if (!_shmipc_channel_check_state (channel, &state, error))
+      /* Aborted here (a signal), or every reader gone. */
+      if (!_shmipc_channel_check_state (channel, &state, error) ||
+          !_shmipc_channel_check_peers (channel, error))
         return FALSE;
-      if (!_shmipc_channel_peer_alive (channel, &peer_pid))
-        {
-          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
-                       "Channel \"%s\": the %s (pid %d) died",
-                       _shmipc_channel_name (channel), _shmipc_channel_peer_role_name (channel), (int) peer_pid);
-          return FALSE;
-        }
     }
 }
 
@@ -106,7 +99,7 @@ channel_send_fd (ShmipcChannel  *channel,
 
   if (!_shmipc_channel_check_role (channel, SHMIPC_CHANNEL_PRODUCER, "send", error))
     goto out;
-  chunk = io_chunk (channel);
+  chunk = _shmipc_channel_io_chunk (channel);
   for (;;)
     {
       gpointer dest;
@@ -159,11 +152,15 @@ out:
  * @error: return location for a #GError, or %NULL
  *
  * Copies the channel to @fd until the end of the stream, writing straight
- * from the ring and completing short writes. This is `cons --stream`.
+ * from the ring and completing short writes (under the `drop` policy,
+ * through a buffer, each part checked intact before it is written: a
+ * reader cut off has written every byte before the overrun, and fails
+ * with %SHMIPC_ERROR_OVERRUN). This is `cons --stream`.
  * Errors of write(2), EPIPE included, are reported (ignore SIGPIPE to get
  * EPIPE rather than being killed); EINTR is retried unless
- * shmipc_channel_abort() was called. On success the caller, as the
- * consumer, removes the channel with shmipc_channel_unlink().
+ * shmipc_channel_abort() was called. Afterwards the caller leaves the
+ * channel with shmipc_channel_leave() and, when it was the last reader,
+ * removes it with shmipc_channel_unlink().
  *
  * Returns: %TRUE when the whole stream was written to @fd.
  *
@@ -184,7 +181,7 @@ channel_receive_fd (ShmipcChannel  *channel,
 
   if (!_shmipc_channel_check_role (channel, SHMIPC_CHANNEL_CONSUMER, "receive", error))
     goto out;
-  chunk = io_chunk (channel);
+  chunk = _shmipc_channel_io_chunk (channel);
   for (;;)
     {
       gconstpointer src;
@@ -196,6 +193,14 @@ channel_receive_fd (ShmipcChannel  *channel,
       if (avail == 0)
         break;
       avail = MIN (avail, chunk);
+      if (channel->bounce != NULL)
+        {
+          /* Drop policy: copy, check (in consume), then write. */
+          memcpy (channel->bounce, src, avail);
+          if (!_shmipc_channel_consume (channel, avail, error))
+            goto out;
+          src = channel->bounce;
+        }
       while (done < avail)
         {
           ssize_t n = write (fd, (const guint8 *) src + done, avail - done);
@@ -229,7 +234,7 @@ channel_receive_fd (ShmipcChannel  *channel,
               goto out;
             }
         }
-      if (!_shmipc_channel_consume (channel, avail, error))
+      if (channel->bounce == NULL && !_shmipc_channel_consume (channel, avail, error))
         goto out;
     }
   ok = TRUE;

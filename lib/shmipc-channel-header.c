@@ -46,12 +46,16 @@ _shmipc_channel_validate_header (gconstpointer   data,
                                  gsize           size,
                                  const gchar    *name,
                                  guint64        *capacity_out,
+                                 guint          *max_readers_out,
+                                 ShmipcChannelPolicy *policy_out,
                                  GError        **error)
 {
   const ChannelHeader *h = data;
   guint32 version;
   guint32 header_size;
   guint64 capacity;
+  guint32 max_readers;
+  guint32 policy;
 
   if (!has_magic (data, size))
     {
@@ -62,6 +66,16 @@ _shmipc_channel_validate_header (gconstpointer   data,
   version = __atomic_load_n (&h->version, __ATOMIC_RELAXED);
   header_size = __atomic_load_n (&h->header_size, __ATOMIC_RELAXED);
   capacity = __atomic_load_n (&h->capacity, __ATOMIC_RELAXED);
+  max_readers = __atomic_load_n (&h->max_readers, __ATOMIC_RELAXED);
+  policy = __atomic_load_n (&h->policy, __ATOMIC_RELAXED);
+  if (version == 1)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\" has the single-reader header of shmipc 0.1 (version 1); "
+                   "this library reads version %u only: remove it and create it again",
+                   name, SHMIPC_CHANNEL_VERSION);
+      return FALSE;
+    }
   if (version != SHMIPC_CHANNEL_VERSION)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
@@ -84,7 +98,19 @@ _shmipc_channel_validate_header (gconstpointer   data,
                    " in an object of %" G_GSIZE_FORMAT " bytes)", name, capacity, size);
       return FALSE;
     }
+  if (max_readers < 1 || max_readers > SHMIPC_CHANNEL_MAX_READERS ||
+      policy > SHMIPC_CHANNEL_POLICY_DROP)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                   "Channel \"%s\": corrupt header (reader limit %u, policy %u)",
+                   name, max_readers, policy);
+      return FALSE;
+    }
   *capacity_out = capacity;
+  if (max_readers_out != NULL)
+    *max_readers_out = max_readers;
+  if (policy_out != NULL)
+    *policy_out = policy;
   return TRUE;
 }
 

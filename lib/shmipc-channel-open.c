@@ -18,17 +18,13 @@
 
 #include "shmipc-channel-private.h"
 
-/* Positions of a header being attached to. */
 static gboolean
-load_positions (ShmipcChannel  *channel,
-                guint64        *w_out,
-                guint64        *r_out,
+check_position (ShmipcChannel  *channel,
+                guint64         r,
+                guint64         w,
                 GError        **error)
 {
-  guint64 w = __atomic_load_n (&channel->header->write_pos, __ATOMIC_ACQUIRE);
-  guint64 r = __atomic_load_n (&channel->header->read_pos, __ATOMIC_ACQUIRE);
-
-  if (r > w || w - r > channel->capacity)
+  if (r > w || (w - r > channel->capacity && channel->policy == SHMIPC_CHANNEL_POLICY_WAIT))
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
                    "Channel \"%s\": corrupt header (read position %" G_GUINT64_FORMAT
@@ -36,47 +32,41 @@ load_positions (ShmipcChannel  *channel,
                    _shmipc_channel_name (channel), r, w, channel->capacity);
       return FALSE;
     }
-  *w_out = w;
-  *r_out = r;
   return TRUE;
 }
 
+/* Gives a slot back if it is still ours: never clobber another
+ * process's claim. */
 static void
-release_slot (ShmipcChannel *channel,
-              guint64        restore)
+release_owner (guint64 *slot,
+               guint64  me,
+               guint64  restore)
 {
-  guint64 expected = channel->me;
-
-  /* Only if it is still ours: never clobber another process's claim. */
-  __atomic_compare_exchange_n (&channel->header->owner[channel->role], &expected, restore,
-                               FALSE, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+  __atomic_compare_exchange_n (slot, &me, restore, FALSE, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
-/* Claims our role's slot. Returns 1 with *prev_out the previous (dead or
- * 0) owner, 0 to retry later, -1 on error. */
+/* Producer: claims the producer word. Returns 1 with *prev_out the
+ * previous (dead or 0) owner, -1 on error. */
 static int
-claim_slot (ShmipcChannel  *channel,
-            guint64        *prev_out,
-            GError        **error)
+claim_producer (ShmipcChannel  *channel,
+                guint64        *prev_out,
+                GError        **error)
 {
-  guint64 *slot = &channel->header->owner[channel->role];
-  guint64 cur = __atomic_load_n (slot, __ATOMIC_ACQUIRE);
+  guint64 *word = &channel->header->producer;
+  guint64 cur = __atomic_load_n (word, __ATOMIC_ACQUIRE);
 
   for (;;)
     {
       if (cur != 0 && _shmipc_owner_alive (cur))
         {
-          if (cur & OWNER_RESET_BIT)
-            return 0;   /* a producer is resetting the channel: soon free */
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
-                       "Channel \"%s\": the %s end is in use by process %d",
-                       _shmipc_channel_name (channel),
-                       shmipc_channel_role_to_string (channel->role), (int) OWNER_PID (cur));
+                       "Channel \"%s\": the producer end is in use by process %d",
+                       _shmipc_channel_name (channel), (int) OWNER_PID (cur));
           return -1;
         }
       /* Acquire on success: we then read the positions and state the
-       * previous holder (or a resetting producer) stored before releasing. */
-      if (__atomic_compare_exchange_n (slot, &cur, channel->me, FALSE,
+       * previous holder stored before releasing. */
+      if (__atomic_compare_exchange_n (word, &cur, channel->me, FALSE,
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         {
           *prev_out = cur;
@@ -86,8 +76,131 @@ claim_slot (ShmipcChannel  *channel,
     }
 }
 
+/* Reader: claims a slot: a free one, else one whose reader died or left
+ * (cleaned on the way). Returns 1 (channel->slot set), 0 to retry later
+ * (a producer is resetting the channel), -1 on error. */
+static int
+claim_reader_slot (ShmipcChannel  *channel,
+                   GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  gboolean resetting = FALSE;
+  gint32 holder = 0;
+  guint i;
+
+  for (i = 0; i < channel->max_readers; i++)
+    {
+      guint64 cur = 0;
+
+      /* Acquire on success: the slot was cleaned before it was freed. */
+      if (__atomic_compare_exchange_n (&h->readers[i].owner, &cur, channel->me, FALSE,
+                                       __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        {
+          channel->slot = i;
+          return 1;
+        }
+    }
+  for (i = 0; i < channel->max_readers; i++)
+    {
+      ReaderSlot *slot = &h->readers[i];
+      guint64 cur = __atomic_load_n (&slot->owner, __ATOMIC_ACQUIRE);
+
+      if (cur != 0 && (cur & OWNER_LEFT_BIT) == 0 && _shmipc_owner_alive (cur))
+        {
+          if ((cur & OWNER_RESET_BIT) != 0)
+            resetting = TRUE;
+          else if (holder == 0)
+            holder = OWNER_PID (cur);
+          continue;
+        }
+      /* Dead, departed, or left half-cleaned: clean it under our lock,
+       * then take it. (A producer that has not seen this reader go does
+       * not count it as lost.) */
+      if (!__atomic_compare_exchange_n (&slot->owner, &cur, channel->me | OWNER_RESET_BIT,
+                                        FALSE, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        continue;
+      __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
+      __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
+      __atomic_fetch_and (&h->reader_sleepers, ~(1u << i), __ATOMIC_RELAXED);
+      __atomic_store_n (&slot->owner, channel->me, __ATOMIC_SEQ_CST);
+      channel->slot = i;
+      return 1;
+    }
+  if (resetting)
+    return 0;
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+               "Channel \"%s\": all %u reader slots are in use (the first by process %d)",
+               _shmipc_channel_name (channel), channel->max_readers, (int) holder);
+  return -1;
+}
+
+/* Reader, slot claimed: settles where it starts (see "Joining"). */
+static gboolean
+settle_start (ShmipcChannel  *channel,
+              GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  ReaderSlot *slot = &h->readers[channel->slot];
+  guint64 expected = JOINING;
+  guint64 start;
+  guint64 w;
+  guint32 hold;
+
+  /* The claim (a seq_cst compare-and-swap) is a full fence: the loads
+   * below come after it. */
+  hold = __atomic_load_n (&h->hold, __ATOMIC_SEQ_CST);
+  w = __atomic_load_n (&h->write_pos, __ATOMIC_SEQ_CST);
+  start = hold ? __atomic_load_n (&h->base, __ATOMIC_RELAXED) : w;
+  if (!__atomic_compare_exchange_n (&slot->read_pos, &expected, start, FALSE,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    start = expected;   /* the producer settled it first */
+  w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE);
+  if (!check_position (channel, start, w, error))
+    return FALSE;
+  channel->pos = start;
+  channel->peer_pos = w;
+  /* Release: our start is stored before the producer stops holding. */
+  if (hold)
+    {
+      guint32 one = 1;
+
+      __atomic_compare_exchange_n (&h->hold, &one, 0, FALSE, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    }
+  _shmipc_channel_wake_producer (h);
+  return TRUE;
+}
+
+/* Locks every reader slot that no live reader holds, for a producer
+ * resetting the channel. Returns TRUE when all are locked; otherwise
+ * unlocks what it locked and sets *busy_out to the owner that stopped it
+ * (0 when a slot just changed: retry). */
+static gboolean
+lock_reader_slots (ShmipcChannel *channel,
+                   guint64       *busy_out)
+{
+  ChannelHeader *h = channel->header;
+  guint64 lock = channel->me | OWNER_RESET_BIT;
+  guint i;
+
+  *busy_out = 0;
+  for (i = 0; i < channel->max_readers; i++)
+    {
+      guint64 cur = __atomic_load_n (&h->readers[i].owner, __ATOMIC_ACQUIRE);
+
+      if (cur != 0 && (cur & OWNER_LEFT_BIT) == 0 && _shmipc_owner_alive (cur))
+        *busy_out = cur;
+      else if (__atomic_compare_exchange_n (&h->readers[i].owner, &cur, lock, FALSE,
+                                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        continue;
+      while (i-- > 0)
+        __atomic_store_n (&h->readers[i].owner, 0, __ATOMIC_RELEASE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* A producer joining a channel that holds a previous stream (finished,
- * aborted, or left by a dead producer): when no consumer is reading it,
+ * aborted, or left by a dead producer): when no reader is reading it,
  * start a new stream after it. Returns 1 done, 0 retry, -1 error. */
 static int
 producer_take_over (ShmipcChannel  *channel,
@@ -95,52 +208,72 @@ producer_take_over (ShmipcChannel  *channel,
                     GError        **error)
 {
   ChannelHeader *h = channel->header;
-  guint64 consumer;
-  guint64 lock;
+  guint64 busy;
   guint64 w;
-  guint64 r;
   guint32 state;
+  guint i;
 
-  if (!load_positions (channel, &w, &r, error))
-    return -1;
+  w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE);
   state = __atomic_load_n (&h->state, __ATOMIC_ACQUIRE);
   channel->pos = w;
-  if (prev == 0 && state == SHMIPC_CHANNEL_STATE_OPEN)
-    return 1;   /* a fresh channel, or one a consumer opened first */
-
-  consumer = __atomic_load_n (&h->owner[SHMIPC_CHANNEL_CONSUMER], __ATOMIC_ACQUIRE);
-  if (consumer != 0 && _shmipc_owner_alive (consumer))
+  /* The positions we will write against: refuse nonsense now. */
+  if (__atomic_load_n (&h->hold, __ATOMIC_ACQUIRE) &&
+      !check_position (channel, __atomic_load_n (&h->base, __ATOMIC_RELAXED), w, error))
+    return -1;
+  for (i = 0; i < channel->max_readers; i++)
     {
-      if (consumer & OWNER_RESET_BIT)
+      guint64 r = __atomic_load_n (&h->readers[i].read_pos, __ATOMIC_ACQUIRE);
+
+      if (__atomic_load_n (&h->readers[i].owner, __ATOMIC_ACQUIRE) != 0 && r != JOINING &&
+          !check_position (channel, r, w, error))
+        return -1;
+    }
+  if (prev == 0 && state == SHMIPC_CHANNEL_STATE_OPEN)
+    return 1;   /* a fresh channel, or one readers opened first */
+
+  if (state == SHMIPC_CHANNEL_STATE_END_OF_STREAM && __atomic_load_n (&h->hold, __ATOMIC_ACQUIRE))
+    {
+      guint64 base = __atomic_load_n (&h->base, __ATOMIC_RELAXED);
+
+      if (w != base)
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_EXISTS,
+                       "Channel \"%s\" holds a finished stream (%" G_GUINT64_FORMAT
+                       " bytes) that no consumer has read yet",
+                       _shmipc_channel_name (channel), w - MIN (base, w));
+          return -1;
+        }
+    }
+  /* Lock the reader slots so that no reader attaches half-way through;
+   * one arriving now waits for the locks to go. */
+  if (!lock_reader_slots (channel, &busy))
+    {
+      if (busy == 0)
         return 0;
+      if ((busy & OWNER_RESET_BIT) != 0)
+        return 0;   /* another producer's reset, or a cleaner: soon done */
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
                    "Channel \"%s\": the consumer (pid %d) is still reading the previous stream",
-                   _shmipc_channel_name (channel), (int) OWNER_PID (consumer));
+                   _shmipc_channel_name (channel), (int) OWNER_PID (busy));
       return -1;
     }
-  if (state == SHMIPC_CHANNEL_STATE_END_OF_STREAM && consumer == 0 && w != r)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_EXISTS,
-                   "Channel \"%s\" holds a finished stream (%" G_GUINT64_FORMAT
-                   " bytes) that no consumer has read yet",
-                   _shmipc_channel_name (channel), w - r);
-      return -1;
-    }
-
-  /* Lock the consumer slot so that no consumer attaches half-way through;
-   * one arriving now waits for the lock to go. */
-  lock = channel->me | OWNER_RESET_BIT;
-  if (!__atomic_compare_exchange_n (&h->owner[SHMIPC_CHANNEL_CONSUMER], &consumer, lock,
-                                    FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-    return 0;
   /* The old bytes are dropped: the new stream starts where the old one
-   * ended, so positions keep increasing. */
-  __atomic_store_n (&h->read_pos, w, __ATOMIC_RELAXED);
-  __atomic_store_n (&h->consumer_sleeping, 0, __ATOMIC_RELAXED);
+   * ended, so positions keep increasing, and its first reader gets it
+   * from there. */
+  __atomic_store_n (&h->base, w, __ATOMIC_RELAXED);
+  __atomic_store_n (&h->hold, 1, __ATOMIC_RELAXED);
+  __atomic_store_n (&h->claim_pos, w, __ATOMIC_RELAXED);
+  __atomic_store_n (&h->reader_sleepers, 0, __ATOMIC_RELAXED);
   __atomic_store_n (&h->producer_sleeping, 0, __ATOMIC_RELAXED);
   __atomic_store_n (&h->state, SHMIPC_CHANNEL_STATE_OPEN, __ATOMIC_RELAXED);
-  /* Release: a consumer claiming the slot next sees the stores above. */
-  __atomic_store_n (&h->owner[SHMIPC_CHANNEL_CONSUMER], 0, __ATOMIC_RELEASE);
+  for (i = 0; i < channel->max_readers; i++)
+    {
+      __atomic_store_n (&h->readers[i].read_pos, JOINING, __ATOMIC_RELAXED);
+      __atomic_store_n (&h->readers[i].cut, 0, __ATOMIC_RELAXED);
+    }
+  /* Release: a reader claiming a slot next sees the stores above. */
+  for (i = 0; i < channel->max_readers; i++)
+    __atomic_store_n (&h->readers[i].owner, 0, __ATOMIC_RELEASE);
   return 1;
 }
 
@@ -246,20 +379,50 @@ spin_allowed (void)
   return sysconf (_SC_NPROCESSORS_ONLN) > 1;
 }
 
+/* Claims our place: the producer word (taking over a previous stream),
+ * or a reader slot and a start position. Returns 1 done, 0 retry, -1
+ * error. */
+static int
+claim_place (ShmipcChannel  *channel,
+             GError        **error)
+{
+  guint64 prev = 0;
+  int done;
+
+  if (channel->role == SHMIPC_CHANNEL_CONSUMER)
+    {
+      done = claim_reader_slot (channel, error);
+      if (done <= 0)
+        return done;
+      if (!settle_start (channel, error))
+        {
+          release_owner (&channel->header->readers[channel->slot].owner, channel->me, 0);
+          return -1;
+        }
+      return 1;
+    }
+  if (claim_producer (channel, &prev, error) < 0)
+    return -1;
+  done = producer_take_over (channel, prev, error);
+  /* Otherwise give the word back as it was, so that a reader waiting on
+   * a dead producer still sees it dead. */
+  if (done <= 0)
+    release_owner (&channel->header->producer, channel->me, prev);
+  return done;
+}
+
 /* The part of shmipc_channel_open() that works on the header: initialise
- * a new one, or validate an existing one and claim our slot. On error the
- * caller frees the channel (a slot we claimed is given back here). */
+ * a new one, or validate an existing one, and claim our place. On error
+ * the caller frees the channel (what we claimed is given back here). */
 static gboolean
 channel_attach (ShmipcChannel  *channel,
                 gboolean        initialise,
                 gint64          deadline,
                 GError        **error)
 {
-  ShmipcChannelRole role = channel->role;
   ChannelHeader *h = channel->header;
   gsize size = shmipc_segment_get_size (channel->segment);
-  guint64 prev = 0;
-  int done;
+  guint i;
 
   if (initialise)
     {
@@ -271,67 +434,50 @@ channel_attach (ShmipcChannel  *channel,
       h->version = SHMIPC_CHANNEL_VERSION;
       h->header_size = SHMIPC_CHANNEL_HEADER_SIZE;
       h->capacity = size - SHMIPC_CHANNEL_HEADER_SIZE;
+      h->max_readers = channel->max_readers;
+      h->policy = channel->policy;
       h->write_pos = 0;
-      h->consumer_wake = 0;
+      h->claim_pos = 0;
+      h->readers_wake = 0;
       h->producer_sleeping = 0;
-      h->read_pos = 0;
       h->producer_wake = 0;
-      h->consumer_sleeping = 0;
+      h->reader_sleepers = 0;
       h->state = SHMIPC_CHANNEL_STATE_OPEN;
-      h->owner[1 - role] = 0;
-      h->owner[role] = channel->me;
+      h->hold = 1;
+      h->base = 0;
+      h->producer = 0;
+      for (i = 0; i < SHMIPC_CHANNEL_MAX_READERS; i++)
+        {
+          h->readers[i].owner = 0;
+          h->readers[i].read_pos = JOINING;
+          h->readers[i].cut = 0;
+        }
       /* Release: everything above is visible before the magic is. */
       __atomic_store_n (&h->magic, _shmipc_channel_magic (), __ATOMIC_RELEASE);
     }
 
-  if (!_shmipc_channel_validate_header (h, size, _shmipc_channel_name (channel), &channel->capacity, error))
+  if (!_shmipc_channel_validate_header (h, size, _shmipc_channel_name (channel), &channel->capacity,
+                                        &channel->max_readers, &channel->policy, error))
     return FALSE;
   channel->ring = (guint8 *) h + SHMIPC_CHANNEL_HEADER_SIZE;
 
-  if (!initialise)
+  for (;;)
     {
-      for (;;)
-        {
-          done = claim_slot (channel, &prev, error);
-          if (done < 0)
-            return FALSE;
-          if (done > 0)
-            {
-              if (role == SHMIPC_CHANNEL_CONSUMER)
-                break;
-              done = producer_take_over (channel, prev, error);
-              if (done > 0)
-                break;
-              /* Give the slot back as it was, so that a consumer waiting
-               * on a dead producer still sees it dead. */
-              release_slot (channel, prev);
-              if (done < 0)
-                return FALSE;
-            }
-          if (g_get_monotonic_time () >= deadline)
-            {
-              g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
-                           "Channel \"%s\": the %s end is being reset by another process",
-                           _shmipc_channel_name (channel), shmipc_channel_role_to_string (role));
-              return FALSE;
-            }
-          g_usleep (1000);
-        }
-    }
+      int done = claim_place (channel, error);
 
-  {
-    guint64 w, r;
-
-    if (!load_positions (channel, &w, &r, error))
-      {
-        release_slot (channel, prev);
+      if (done < 0)
         return FALSE;
-      }
-    channel->pos = role == SHMIPC_CHANNEL_PRODUCER ? w : r;
-    channel->peer_pos = role == SHMIPC_CHANNEL_PRODUCER ? r : w;
-  }
-  return TRUE;
-
+      if (done > 0)
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                       "Channel \"%s\": being reset by another process",
+                       _shmipc_channel_name (channel));
+          return FALSE;
+        }
+      g_usleep (1000);
+    }
 }
 
 typedef struct {
@@ -362,7 +508,7 @@ attach_guarded (ShmipcChannel  *channel,
 }
 
 /**
- * shmipc_channel_open:
+ * shmipc_channel_open_full:
  * @name: the channel object's name; "name" and "/name" are the same
  * @role: %SHMIPC_CHANNEL_PRODUCER or %SHMIPC_CHANNEL_CONSUMER
  * @capacity: ring size in bytes for a new channel, between
@@ -372,12 +518,24 @@ attach_guarded (ShmipcChannel  *channel,
  * @mode: permission bits of a new object (%SHMIPC_DEFAULT_MODE when you
  *   have no preference)
  * @backend: the backend, as for shmipc_segment_open()
+ * @max_readers: the most readers a new channel takes at once, 1 to
+ *   %SHMIPC_CHANNEL_MAX_READERS; 0 for %SHMIPC_CHANNEL_DEFAULT_READERS.
+ *   An existing channel keeps its own.
+ * @policy: what the producer of a new channel does about a slow reader.
+ *   An existing channel keeps its own (see shmipc_channel_get_policy()).
  * @error: return location for a #GError, or %NULL
  *
- * Opens one end of a channel. Either end may come first: the first
+ * Opens one end of a channel: the producer, or one more reader
+ * (%SHMIPC_CHANNEL_CONSUMER). Any of them may come first: the first
  * creates the object (%SHMIPC_CHANNEL_HEADER_SIZE + @capacity bytes) and
- * publishes its header atomically, the second attaches; neither waits for
- * the other here (reads and writes do).
+ * publishes its header atomically, the others attach; none waits for
+ * the others here (reads and writes do, and
+ * shmipc_channel_wait_readers()).
+ *
+ * Where a reader starts: the first reader to come to a stream reads it
+ * from its first byte (the producer keeps the bytes for it, as long as
+ * the ring holds them); a reader that comes later starts at the
+ * producer's position then, and reads an exact suffix of the stream.
  *
  * An object holding only zeros, or an empty POSIX object, is a channel
  * whose creator was killed before it published the header: the opener
@@ -386,18 +544,23 @@ attach_guarded (ShmipcChannel  *channel,
  * seconds for a header another live process is writing, then fails with
  * %SHMIPC_ERROR_CORRUPT.
  *
- * Errors: %SHMIPC_ERROR_BUSY when a live process holds @role (the message
- * names its pid; an end held by a process that has died is taken over);
+ * Errors: %SHMIPC_ERROR_BUSY when a live process is the producer, or
+ * every reader slot is held by a live reader (the message names the
+ * pid; a place held by a process that has died is taken over);
+ * %SHMIPC_ERROR_INVALID_ARGUMENT for a capacity or reader limit out of
+ * range;
  * %SHMIPC_ERROR_CORRUPT when the object is not a channel, has an unknown
  * version, or a header inconsistent with its size; %SHMIPC_ERROR_EXISTS
  * when a producer finds a finished stream no consumer has read yet. A
  * producer joining a channel left by a dead or finished producer, with no
- * live consumer, starts a new stream in it; with a live consumer still
- * reading the old stream it gets %SHMIPC_ERROR_BUSY.
+ * live reader, starts a new stream in it; with a live reader still
+ * reading the old stream it gets %SHMIPC_ERROR_BUSY. A channel of
+ * shmipc 0.1 (header version 1) is refused with %SHMIPC_ERROR_CORRUPT.
  *
- * Removal: the channel object outlives both handles. By convention the
- * consumer removes it with shmipc_channel_unlink() once it has read the
- * end of the stream, and either side removes it when the stream fails or
+ * Removal: the channel object outlives the handles. By convention the
+ * last reader removes it with shmipc_channel_unlink() once it has read
+ * the end of the stream or failed (shmipc_channel_leave() tells it that
+ * it is the last), and the producer removes it when the stream fails or
  * is aborted (removing an already removed channel is harmless: ignore
  * %SHMIPC_ERROR_NOT_FOUND).
  *
@@ -406,12 +569,14 @@ attach_guarded (ShmipcChannel  *channel,
  * Since: 0.2
  */
 ShmipcChannel *
-shmipc_channel_open (const gchar        *name,
-                     ShmipcChannelRole   role,
-                     gsize               capacity,
-                     guint               mode,
-                     ShmipcBackend       backend,
-                     GError            **error)
+shmipc_channel_open_full (const gchar         *name,
+                          ShmipcChannelRole    role,
+                          gsize                capacity,
+                          guint                mode,
+                          ShmipcBackend        backend,
+                          guint                max_readers,
+                          ShmipcChannelPolicy  policy,
+                          GError             **error)
 {
   g_autoptr(ShmipcSegment) segment = NULL;
   ShmipcOpenFlags open_flags = SHMIPC_OPEN_CREATE;
@@ -437,6 +602,21 @@ shmipc_channel_open (const gchar        *name,
                    " is outside %u to %" G_GUINT64_FORMAT " bytes",
                    name, capacity, (guint) SHMIPC_CHANNEL_MIN_CAPACITY,
                    (guint64) SHMIPC_CHANNEL_MAX_CAPACITY);
+      return NULL;
+    }
+  if (max_readers == 0)
+    max_readers = SHMIPC_CHANNEL_DEFAULT_READERS;
+  if (max_readers > SHMIPC_CHANNEL_MAX_READERS)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot open channel \"%s\": a channel takes 1 to %u readers, not %u",
+                   name, (guint) SHMIPC_CHANNEL_MAX_READERS, max_readers);
+      return NULL;
+    }
+  if (policy != SHMIPC_CHANNEL_POLICY_WAIT && policy != SHMIPC_CHANNEL_POLICY_DROP)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot open channel \"%s\": unknown policy %d", name, (int) policy);
       return NULL;
     }
   if (_shmipc_process_start_time (getpid (), &start) != 0)
@@ -505,6 +685,8 @@ shmipc_channel_open (const gchar        *name,
   channel->ref_count = 1;
   channel->role = role;
   channel->me = me;
+  channel->max_readers = max_readers;
+  channel->policy = policy;
   channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
   channel->segment = g_steal_pointer (&segment);
   channel->header = shmipc_segment_get_data (channel->segment);
@@ -514,25 +696,152 @@ shmipc_channel_open (const gchar        *name,
       g_free (channel);
       return NULL;
     }
+  /* Under the drop policy a reader checks its copy before handing it on:
+   * shmipc_channel_receive_fd() copies through this buffer. */
+  if (role == SHMIPC_CHANNEL_CONSUMER && channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
+    channel->bounce = g_malloc (_shmipc_channel_io_chunk (channel));
   return channel;
 }
 
-/* What leaving does to the header (run under a guard). */
+/**
+ * shmipc_channel_open:
+ * @name: the channel object's name; "name" and "/name" are the same
+ * @role: %SHMIPC_CHANNEL_PRODUCER or %SHMIPC_CHANNEL_CONSUMER
+ * @capacity: ring size in bytes for a new channel; 0 for
+ *   %SHMIPC_CHANNEL_DEFAULT_CAPACITY
+ * @mode: permission bits of a new object (%SHMIPC_DEFAULT_MODE when you
+ *   have no preference)
+ * @backend: the backend, as for shmipc_segment_open()
+ * @error: return location for a #GError, or %NULL
+ *
+ * shmipc_channel_open_full() with the defaults of a new channel:
+ * %SHMIPC_CHANNEL_DEFAULT_READERS readers and the lossless
+ * %SHMIPC_CHANNEL_POLICY_WAIT policy. With one producer and one reader
+ * this is a single-producer single-consumer stream.
+ *
+ * Returns: (transfer full): a new #ShmipcChannel, or %NULL on error.
+ *
+ * Since: 0.2
+ */
+ShmipcChannel *
+shmipc_channel_open (const gchar        *name,
+                     ShmipcChannelRole   role,
+                     gsize               capacity,
+                     guint               mode,
+                     ShmipcBackend       backend,
+                     GError            **error)
+{
+  return shmipc_channel_open_full (name, role, capacity, mode, backend, 0,
+                                   SHMIPC_CHANNEL_POLICY_WAIT, error);
+}
+
+typedef struct {
+  ShmipcChannel *channel;
+  gboolean last;
+} Leave;
+
+/* What leaving does to the header (run under a guard). A producer that
+ * did not end the stream aborts it. A reader frees its slot, or, when it
+ * leaves before the end of the stream (and was not cut off), marks it
+ * left for the producer to count as lost; then it looks whether another
+ * reader is still attached. */
 static void
 leave_header (gpointer data)
 {
-  ShmipcChannel *channel = data;
+  Leave *leave = data;
+  ShmipcChannel *channel = leave->channel;
+  ChannelHeader *h = channel->header;
+  guint i;
 
-  if (!channel->finished)
+  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
     {
-      guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
+      if (!channel->finished)
+        {
+          guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
 
-      if (__atomic_compare_exchange_n (&channel->header->state, &expected,
-                                       SHMIPC_CHANNEL_STATE_ABORTED, FALSE,
-                                       __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
-        _shmipc_channel_wake_peer (channel);
+          if (__atomic_compare_exchange_n (&h->state, &expected,
+                                           SHMIPC_CHANNEL_STATE_ABORTED, FALSE,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+            _shmipc_channel_wake_readers (h);
+        }
+      release_owner (&h->producer, channel->me, 0);
     }
-  release_slot (channel, 0);
+  else
+    {
+      ReaderSlot *slot = &h->readers[channel->slot];
+
+      if (!channel->finished && !channel->overrun)
+        release_owner (&slot->owner, channel->me, channel->me | OWNER_LEFT_BIT);
+      else
+        {
+          guint64 me = channel->me;
+
+          /* Done: hand the slot back clean (see clean_slot()). */
+          if (__atomic_compare_exchange_n (&slot->owner, &me, channel->me | OWNER_RESET_BIT,
+                                           FALSE, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            {
+              __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
+              __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
+              __atomic_fetch_and (&h->reader_sleepers, ~(1u << channel->slot), __ATOMIC_RELAXED);
+              __atomic_store_n (&slot->owner, 0, __ATOMIC_RELEASE);
+            }
+        }
+      _shmipc_channel_wake_producer (h);
+    }
+
+  /* Dekker between readers leaving together: each stored its slot, then
+   * fenced (above), then loads the others', so at least one of them sees
+   * no other and removes the channel. */
+  leave->last = TRUE;
+  for (i = 0; i < channel->max_readers; i++)
+    {
+      guint64 owner = __atomic_load_n (&h->readers[i].owner, __ATOMIC_ACQUIRE);
+
+      if (owner != 0 && (owner & OWNER_FLAGS) == 0 && owner != channel->me &&
+          _shmipc_owner_alive (owner))
+        leave->last = FALSE;
+    }
+}
+
+static gboolean
+channel_leave (ShmipcChannel *channel)
+{
+  Leave leave = { channel, TRUE };
+
+  if (channel->left)
+    return FALSE;
+  channel->left = TRUE;
+  /* A truncated object is only unmapped. */
+  if (channel->segment->broken != NULL)
+    return FALSE;
+  return _shmipc_segment_guarded (channel->segment, leave_header, &leave, NULL) && leave.last;
+}
+
+/**
+ * shmipc_channel_leave:
+ * @channel: a #ShmipcChannel
+ *
+ * Leaves the channel now, as dropping the last reference would, and
+ * tells whether this was its last reader. A producer that has not called
+ * shmipc_channel_close_write() aborts the stream. A reader gives its slot
+ * back; a reader that has not read the end of the stream (and was not
+ * cut off under the `drop` policy) is lost for the producer, which goes
+ * on for the other readers. Afterwards @channel can only be freed,
+ * unlinked or asked about; reads and writes fail with
+ * %SHMIPC_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: %TRUE when no other live reader is attached any more: a
+ * reader that gets %TRUE removes the channel by convention (see
+ * shmipc_channel_open_full()). Of several readers leaving at the same
+ * time, at least one gets %TRUE. %FALSE when @channel had already left.
+ *
+ * Since: 0.2
+ */
+gboolean
+shmipc_channel_leave (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, FALSE);
+  return channel_leave (channel);
 }
 
 G_DEFINE_BOXED_TYPE (ShmipcChannel, shmipc_channel, shmipc_channel_ref, shmipc_channel_unref)
@@ -560,11 +869,12 @@ shmipc_channel_ref (ShmipcChannel *channel)
  * shmipc_channel_unref:
  * @channel: (nullable) (transfer full): a #ShmipcChannel
  *
- * Drops a reference on @channel; the last one leaves the channel and
- * unmaps it. A producer that has not called shmipc_channel_close_write(),
- * or a consumer that has not read the end of the stream, aborts the
- * stream, so that the peer fails at once rather than waiting. The object
- * itself stays (see shmipc_channel_unlink()).
+ * Drops a reference on @channel; the last one leaves the channel (see
+ * shmipc_channel_leave()) and unmaps it. A producer that has not called
+ * shmipc_channel_close_write() aborts the stream, so that the readers
+ * fail at once rather than waiting; a reader that has not read the end
+ * of the stream is lost for the producer. The object itself stays (see
+ * shmipc_channel_unlink()).
  *
  * Since: 0.2
  */
@@ -574,10 +884,11 @@ shmipc_channel_unref (ShmipcChannel *channel)
   if (channel == NULL || !g_atomic_int_dec_and_test (&channel->ref_count))
     return;
 
-  /* A truncated object is only unmapped. */
-  if (channel->segment->broken == NULL)
-    _shmipc_segment_guarded (channel->segment, leave_header, channel, NULL);
+  channel_leave (channel);
   shmipc_segment_unref (channel->segment);
+  if (channel->lost != NULL)
+    g_array_unref (channel->lost);
+  g_free (channel->bounce);
   g_free (channel);
 }
 

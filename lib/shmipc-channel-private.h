@@ -17,32 +17,44 @@
 /* How a channel works
  *
  * One shared object (either backend) holds a header of
- * SHMIPC_CHANNEL_HEADER_SIZE bytes followed by the ring. The header's
+ * SHMIPC_CHANNEL_HEADER_SIZE bytes followed by the ring. One producer
+ * writes a byte stream into the ring; up to max_readers readers
+ * (consumers) each read all of it from their own position. The header's
  * fields are grouped on separate 128-byte blocks (two cache lines, so
  * that the adjacent-line prefetcher does not couple them either), by
  * who writes them:
  *
  *   offset   field                 written by
  *   0        magic "SHMIPCch"      creator, once, last (release)
- *   8        version (u32) = 1     creator, once
+ *   8        version (u32) = 2     creator, once
  *   12       header_size (u32)     creator, once (4096)
  *   16       capacity (u64)        creator, once
  *   24       initialiser (u64)     claimed by compare-and-swap (see below)
+ *   32       max_readers (u32)     creator, once (1 to 28)
+ *   36       policy (u32)          creator, once (0 wait, 1 drop)
  *   128      write_pos (u64)       producer
- *   136      consumer_wake (u32)   producer (futex word the consumer sleeps on)
- *   140      producer_sleeping     producer (1 while it may sleep)
- *   256      read_pos (u64)        consumer
- *   264      producer_wake (u32)   consumer (futex word the producer sleeps on)
- *   268      consumer_sleeping     consumer
+ *   136      claim_pos (u64)       producer, drop policy only (see Drop)
+ *   144      readers_wake (u32)    producer (futex word readers sleep on)
+ *   148      producer_sleeping     producer (1 while it may sleep)
+ *   256      producer_wake (u32)   readers (futex word the producer sleeps on)
+ *   260      reader_sleepers (u32) readers (bit i: reader i may sleep)
  *   384      state (u32)           either side (open, end-of-stream, aborted)
- *   392      producer owner (u64)  claimed by compare-and-swap
- *   400      consumer owner (u64)
+ *   388      hold (u32)            producer sets, first reader clears
+ *   392      base (u64)            producer (where the current stream began)
+ *   400      producer owner (u64)  claimed by compare-and-swap
+ *   512 + 128 i, for each reader slot i < 28:
+ *     +0     owner (u64)           the reader (claim, leave), or a cleaner
+ *     +8     read_pos (u64)        the reader; JOINING (all ones) until set
+ *     +16    cut (u32)             producer (drop policy: reader cut off)
  *   4096     ring (capacity bytes)
  *
  * Numbers are in the host's byte order. The positions are monotonically
  * increasing byte counts; byte i of the stream lives at ring[i % capacity].
  * An owner word is pid | (low 32 bits of the process start time << 32),
- * so that a dead process whose pid was recycled is not taken for alive.
+ * so that a dead process whose pid was recycled is not taken for alive;
+ * in a slot, bit 31 marks a slot being cleaned (OWNER_RESET_BIT) and
+ * bit 30 a reader that left before the end of the stream (OWNER_LEFT_BIT).
+ * A free slot has owner 0 and read_pos JOINING.
  *
  * Creation: the object appears zero-filled (its creator sizes it under
  * a lock, see shmipc-posix.c), and whoever writes the header first claims
@@ -54,20 +66,53 @@
  * claim joins like any other opener. So a kill at any moment of creation
  * leaves nothing that the next opener cannot use.
  *
+ * Joining: a reader claims a free slot (compare-and-swap of owner from 0),
+ * issues a full fence and settles its start position with a
+ * compare-and-swap of read_pos from JOINING: to base while hold is set (no
+ * reader has come to this stream yet: the producer keeps every byte for
+ * the first one, as a 1:1 channel always did), otherwise to write_pos as
+ * loaded after the fence, so what it reads is an exact suffix of the
+ * stream. The producer, which stores write_pos and issues a full fence
+ * before it scans the slots, settles a JOINING slot it sees (with hold
+ * clear) to its own write_pos by the same compare-and-swap; whichever
+ * store wins is the reader's start. Dekker again: a scan that misses the
+ * claim comes before the reader's load of write_pos, so the reader starts
+ * at or after every byte that scan let the producer overwrite.
+ *
+ * Pace (the wait policy): the producer writes only below min(read_pos of
+ * the attached readers) + capacity, and below base + capacity while hold
+ * is set. A reader that dies is detached by the producer (its slot
+ * cleaned) the next time it looks, at most LIVENESS_INTERVAL_US into a
+ * wait; a reader that leaves before the end of the stream sets
+ * OWNER_LEFT_BIT and wakes the producer. Either is a lost reader, whose
+ * pid the producer keeps (shmipc_channel_get_lost_readers()); when every
+ * reader of a started stream is lost the producer fails with PEER_DIED.
+ *
+ * Drop: with the drop policy the producer never waits for a reader. When
+ * the slowest reader leaves it no room, it stores claim_pos (the end of
+ * what it is about to write), issues a release fence, marks every reader
+ * whose unread bytes lie below claim_pos - capacity as cut, and writes.
+ * A reader copies bytes out, issues an acquire fence and loads claim_pos:
+ * when claim_pos - capacity has passed its position, the copy may be torn
+ * and the reader reports SHMIPC_ERROR_OVERRUN instead of the bytes (the
+ * seqlock pattern). So a reader is exact up to the error, and never skips
+ * bytes silently. With the wait policy claim_pos is unused.
+ *
  * Each side keeps its own position and the capacity in process memory and
- * only ever loads the peer's position from the header, checking it against
- * its own before use: whatever another process writes into the header,
- * every offset used here is below the capacity read once at open, which
- * was checked against the size of the mapping.
+ * only ever loads the others' positions from the header, checking them
+ * against its own before use: whatever another process writes into the
+ * header, every offset used here is below the capacity read once at open,
+ * which was checked against the size of the mapping.
  *
  * Waiting: a short bounded spin, then a futex sleep with a Dekker-style
- * handshake: the sleeper sets its "sleeping" flag, issues a full fence and
- * checks the condition again before futex_wait(); the waker publishes its
- * position, issues a full fence and only bumps the futex word and calls
- * futex_wake() when the flag is set. At least one of the two sees the
- * other's store, so a wake-up is never lost, and a busy stream makes no
- * system calls at all. Sleeps time out every LIVENESS_INTERVAL_US so that a
- * dead peer is noticed.
+ * handshake: the sleeper announces itself (producer_sleeping, or its bit
+ * in reader_sleepers), issues a full fence and checks its condition again
+ * before futex_wait(); the waker publishes its position, issues a full
+ * fence and only bumps the futex word and calls futex_wake() when a
+ * sleeper is announced. At least one of the two sees the other's store,
+ * so a wake-up is never lost, and a busy stream makes no system calls at
+ * all. All readers sleep on one word, woken together. Sleeps time out
+ * every LIVENESS_INTERVAL_US so that a dead peer is noticed.
  *
  * Truncation: another process may shrink a POSIX channel object while it
  * is mapped, and touching the lost pages raises SIGBUS. Every public
@@ -96,42 +141,60 @@ G_BEGIN_DECLS
 #define BLOCK 128
 
 typedef struct {
+  guint64 owner;
+  guint64 read_pos;
+  guint32 cut;
+  guint32 reserved;
+  guint8 pad[BLOCK - 24];
+} ReaderSlot;
+
+typedef struct {
   /* Written once by the creator before the magic is published. */
   guint64 magic;
   guint32 version;
   guint32 header_size;
   guint64 capacity;
   guint64 initialiser;
-  guint8 pad0[BLOCK - 32];
+  guint32 max_readers;
+  guint32 policy;
+  guint8 pad0[BLOCK - 40];
 
   /* Written by the producer. */
   guint64 write_pos;
-  guint32 consumer_wake;
+  guint64 claim_pos;
+  guint32 readers_wake;
   guint32 producer_sleeping;
-  guint8 pad1[BLOCK - 16];
+  guint8 pad1[BLOCK - 24];
 
-  /* Written by the consumer. */
-  guint64 read_pos;
+  /* Written by the readers. */
   guint32 producer_wake;
-  guint32 consumer_sleeping;
-  guint8 pad2[BLOCK - 16];
+  guint32 reader_sleepers;
+  guint8 pad2[BLOCK - 8];
 
-  /* Control: rarely written, by either side. */
+  /* Control: rarely written. */
   guint32 state;
-  guint32 reserved;
-  guint64 owner[2];
+  guint32 hold;
+  guint64 base;
+  guint64 producer;
   guint8 pad3[BLOCK - 24];
+
+  ReaderSlot readers[SHMIPC_CHANNEL_MAX_READERS];
 } ChannelHeader;
 
-G_STATIC_ASSERT (sizeof (ChannelHeader) == 4 * BLOCK);
-G_STATIC_ASSERT (sizeof (ChannelHeader) <= SHMIPC_CHANNEL_HEADER_SIZE);
+G_STATIC_ASSERT (sizeof (ChannelHeader) == SHMIPC_CHANNEL_HEADER_SIZE);
 G_STATIC_ASSERT (sizeof (SHMIPC_CHANNEL_MAGIC) - 1 == sizeof (guint64));
+G_STATIC_ASSERT (SHMIPC_CHANNEL_MAX_READERS <= 32);   /* reader_sleepers */
 
-/* A claim of the consumer slot by a producer resetting a stale channel:
- * pids fit in 31 bits (Linux caps them at 2^22). */
+/* Flags in a slot's owner word (pids fit in 30 bits, Linux caps them at
+ * 2^22): a slot being cleaned (or reset with the channel) by the process
+ * named, and a reader that left before the end of the stream. */
 #define OWNER_RESET_BIT G_GUINT64_CONSTANT (0x80000000)
+#define OWNER_LEFT_BIT G_GUINT64_CONSTANT (0x40000000)
+#define OWNER_FLAGS (OWNER_RESET_BIT | OWNER_LEFT_BIT)
+/* read_pos of a slot whose start is not settled. */
+#define JOINING G_MAXUINT64
 
-/* How often a sleeping side re-checks that its peer is alive. */
+/* How often a sleeping side re-checks that its peers are alive. */
 #define LIVENESS_INTERVAL_US (100 * 1000)
 /* How long an opener waits for another process to finish creating the
  * header, or a producer to finish resetting a stale channel. */
@@ -145,12 +208,21 @@ struct _ShmipcChannel {
   ChannelHeader *header;
   guint8 *ring;
   guint64 capacity;      /* read once at open, validated against the mapping */
+  guint max_readers;     /* read once at open, validated */
+  ShmipcChannelPolicy policy;
   ShmipcChannelRole role;
+  guint slot;            /* reader: our slot */
   guint64 me;            /* our owner word */
-  guint64 pos;           /* our position: write (producer) or read (consumer) */
-  guint64 peer_pos;      /* the peer's position, last validated load */
+  guint64 pos;           /* our position: write (producer) or read (reader) */
+  guint64 peer_pos;      /* producer: slowest reader's position; reader:
+                          * the producer's, last validated loads */
   gsize held;            /* bytes handed out by reserve/peek */
-  gboolean finished;     /* producer: end-of-stream written; consumer: seen */
+  gboolean finished;     /* producer: end-of-stream written; reader: seen */
+  gboolean left;         /* shmipc_channel_leave() was called */
+  gboolean overrun;      /* reader: cut off (drop policy) */
+  gboolean started;      /* producer: a reader has come to this stream */
+  GArray *lost;          /* producer: pids of the readers lost (gint32) */
+  guint8 *bounce;        /* reader, drop policy: copy checked before use */
   gint64 spin_ns;
   volatile gint aborted; /* set by shmipc_channel_abort(), maybe in a signal handler */
 };
@@ -188,11 +260,25 @@ gboolean _shmipc_channel_validate_header (gconstpointer data,
                                           gsize size,
                                           const gchar *name,
                                           guint64 *capacity_out,
+                                          guint *max_readers_out,
+                                          ShmipcChannelPolicy *policy_out,
                                           GError **error);
+
+/* shmipc-channel-fd.c */
+G_GNUC_INTERNAL
+gsize _shmipc_channel_io_chunk (ShmipcChannel *channel);
 
 /* shmipc-channel.c */
 G_GNUC_INTERNAL
 void _shmipc_channel_wake_peer (ShmipcChannel *channel);
+G_GNUC_INTERNAL
+void _shmipc_channel_wake_readers (ChannelHeader *h);
+G_GNUC_INTERNAL
+void _shmipc_channel_wake_producer (ChannelHeader *h);
+G_GNUC_INTERNAL
+gboolean _shmipc_channel_scan_readers (ShmipcChannel *channel, GError **error);
+G_GNUC_INTERNAL
+void _shmipc_channel_set_lost_error (ShmipcChannel *channel, GError **error);
 G_GNUC_INTERNAL
 const gchar *_shmipc_channel_name (ShmipcChannel *channel);
 G_GNUC_INTERNAL
@@ -205,6 +291,8 @@ gboolean _shmipc_channel_check_state (ShmipcChannel *channel,
                                       GError **error);
 G_GNUC_INTERNAL
 gboolean _shmipc_channel_peer_alive (ShmipcChannel *channel, gint32 *pid_out);
+G_GNUC_INTERNAL
+gboolean _shmipc_channel_check_peers (ShmipcChannel *channel, GError **error);
 G_GNUC_INTERNAL
 gboolean _shmipc_channel_check_role (ShmipcChannel *channel,
                                      ShmipcChannelRole role,

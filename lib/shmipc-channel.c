@@ -18,31 +18,34 @@
 
 #include "shmipc-channel-private.h"
 
-/* After publishing a position or a state: wake the peer if it sleeps. */
+/* Dekker, the waker's half: our store (a position or the state) must be
+ * globally visible before we read the sleepers' flags, and a sleeper
+ * fences between announcing itself and re-reading our store; so either
+ * it sees our store, or we see its flag and wake it. */
+void
+_shmipc_channel_wake_readers (ChannelHeader *h)
+{
+  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+  if (__atomic_load_n (&h->reader_sleepers, __ATOMIC_RELAXED) != 0)
+    _shmipc_futex_wake (&h->readers_wake);
+}
+
+void
+_shmipc_channel_wake_producer (ChannelHeader *h)
+{
+  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+  if (__atomic_load_n (&h->producer_sleeping, __ATOMIC_RELAXED) != 0)
+    _shmipc_futex_wake (&h->producer_wake);
+}
+
+/* After publishing a position or a state: wake the other side if it sleeps. */
 void
 _shmipc_channel_wake_peer (ShmipcChannel *channel)
 {
-  ChannelHeader *h = channel->header;
-  guint32 *sleeping;
-  guint32 *word;
-
   if (channel->role == SHMIPC_CHANNEL_PRODUCER)
-    {
-      sleeping = &h->consumer_sleeping;
-      word = &h->consumer_wake;
-    }
+    _shmipc_channel_wake_readers (channel->header);
   else
-    {
-      sleeping = &h->producer_sleeping;
-      word = &h->producer_wake;
-    }
-  /* Dekker: our store (position or state) must be globally visible before
-   * we read the peer's flag, and the peer fences between setting its flag
-   * and re-reading our position; so either it sees our store, or we see
-   * its flag and wake it. */
-  __atomic_thread_fence (__ATOMIC_SEQ_CST);
-  if (__atomic_load_n (sleeping, __ATOMIC_RELAXED) != 0)
-    _shmipc_futex_wake (word);
+    _shmipc_channel_wake_producer (channel->header);
 }
 
 const gchar *
@@ -91,7 +94,8 @@ _shmipc_channel_check_state (ShmipcChannel       *channel,
     case SHMIPC_CHANNEL_STATE_ABORTED:
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
                    "Channel \"%s\": the %s aborted the stream",
-                   _shmipc_channel_name (channel), _shmipc_channel_peer_role_name (channel));
+                   _shmipc_channel_name (channel),
+                   channel->role == SHMIPC_CHANNEL_PRODUCER ? "consumer" : "producer");
       return FALSE;
     default:
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
@@ -101,11 +105,40 @@ _shmipc_channel_check_state (ShmipcChannel       *channel,
     }
 }
 
-/* Consumer: is there data (READY), the end of the stream (END), or
+static void
+set_overrun_error (ShmipcChannel  *channel,
+                   guint64         w,
+                   GError        **error)
+{
+  channel->overrun = TRUE;
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_OVERRUN,
+               "Channel \"%s\": fell %" G_GUINT64_FORMAT " bytes behind the producer (overrun)",
+               _shmipc_channel_name (channel), w - channel->pos);
+}
+
+/* Reader, drop policy: has the producer claimed the room of the byte at
+ * @pos (so that it, and what follows it in our copy, may be torn)? The
+ * caller has loaded the bytes it checks before calling. */
+static gboolean
+overwritten (ShmipcChannel *channel,
+             guint64        pos)
+{
+  guint64 claim;
+
+  if (channel->policy != SHMIPC_CHANNEL_POLICY_DROP)
+    return FALSE;
+  /* The seqlock's reader: the copy's loads come before the load of the
+   * claim; the producer stored the claim (and fenced) before it wrote. */
+  __atomic_thread_fence (__ATOMIC_ACQUIRE);
+  claim = __atomic_load_n (&channel->header->claim_pos, __ATOMIC_RELAXED);
+  return claim > pos + channel->capacity;
+}
+
+/* Reader: is there data (READY), the end of the stream (END), or
  * nothing yet (WAIT)? */
 static int
-consumer_poll (ShmipcChannel  *channel,
-               GError        **error)
+reader_poll (ShmipcChannel  *channel,
+             GError        **error)
 {
   ChannelHeader *h = channel->header;
   ShmipcChannelState state;
@@ -117,12 +150,18 @@ consumer_poll (ShmipcChannel  *channel,
       /* Acquire: the bytes below the producer's position were written
        * before it stored the position (release). */
       w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE);
-      if (w < channel->pos || w - channel->pos > channel->capacity)
+      if (w < channel->pos ||
+          (w - channel->pos > channel->capacity && channel->policy == SHMIPC_CHANNEL_POLICY_WAIT))
         {
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
                        "Channel \"%s\": corrupt header (write position %" G_GUINT64_FORMAT
                        ", read position %" G_GUINT64_FORMAT ", capacity %" G_GUINT64_FORMAT ")",
                        _shmipc_channel_name (channel), w, channel->pos, channel->capacity);
+          return POLL_ERROR;
+        }
+      if (overwritten (channel, channel->pos) || w - channel->pos > channel->capacity)
+        {
+          set_overrun_error (channel, w, error);
           return POLL_ERROR;
         }
       channel->peer_pos = w;
@@ -139,14 +178,170 @@ consumer_poll (ShmipcChannel  *channel,
   return POLL_END;
 }
 
-/* Producer: is there free space (READY) or not (WAIT)? */
-static int
-producer_poll (ShmipcChannel  *channel,
-               GError        **error)
+static void
+add_lost (ShmipcChannel *channel,
+          guint64        owner)
+{
+  gint32 pid = OWNER_PID (owner);
+
+  if (channel->lost == NULL)
+    channel->lost = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_array_append_val (channel->lost, pid);
+}
+
+/* Frees slot @i, whose owner word we loaded as @owner (a dead or departed
+ * reader): locks it, puts its fields back as a free slot has them, and
+ * releases it. FALSE when someone else changed it first. */
+static gboolean
+clean_slot (ShmipcChannel *channel,
+            guint          i,
+            guint64        owner)
 {
   ChannelHeader *h = channel->header;
+  ReaderSlot *slot = &h->readers[i];
+
+  if (!__atomic_compare_exchange_n (&slot->owner, &owner, channel->me | OWNER_RESET_BIT,
+                                    FALSE, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+    return FALSE;
+  __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
+  __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
+  __atomic_fetch_and (&h->reader_sleepers, ~(1u << i), __ATOMIC_RELAXED);
+  /* Release: a reader claiming the slot next sees it clean. */
+  __atomic_store_n (&slot->owner, 0, __ATOMIC_RELEASE);
+  return TRUE;
+}
+
+void
+_shmipc_channel_set_lost_error (ShmipcChannel  *channel,
+                                GError        **error)
+{
+  gint32 pid = channel->lost != NULL && channel->lost->len > 0 ?
+               g_array_index (channel->lost, gint32, channel->lost->len - 1) : 0;
+
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
+               "Channel \"%s\": the last consumer (pid %d) %s",
+               _shmipc_channel_name (channel), (int) pid,
+               _shmipc_process_alive (pid) ? "left before the end of the stream" : "died");
+}
+
+/* Producer: looks at every reader slot. Settles the start of joining
+ * readers, detaches readers that left (and, with @check_alive, readers
+ * that died: that reads /proc, so only off the fast path), and sets
+ * channel->peer_pos to the position below which the producer may not
+ * write a byte + capacity: the slowest attached reader's (readers cut
+ * off under the drop policy excepted), base while no reader has come,
+ * or our own position when no reader holds us back. *n_attached_out
+ * counts the readers attached. FALSE with @error on a corrupt slot, or
+ * when readers came and every one of them is gone. */
+static gboolean
+scan_readers (ShmipcChannel  *channel,
+              gboolean        check_alive,
+              guint          *n_attached_out,
+              GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  guint64 min = channel->pos;
+  guint64 claim = 0;
+  guint n_attached = 0;
+  guint i;
+
+  /* Dekker with a joining reader (see "Joining"): our last position
+   * store before the loads of the slots. */
+  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+  if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
+    claim = __atomic_load_n (&h->claim_pos, __ATOMIC_RELAXED);
+  for (i = 0; i < channel->max_readers; i++)
+    {
+      ReaderSlot *slot = &h->readers[i];
+      guint64 owner = __atomic_load_n (&slot->owner, __ATOMIC_ACQUIRE);
+      guint64 r;
+
+      if (owner == 0)
+        continue;
+      if ((owner & OWNER_LEFT_BIT) != 0 ||
+          (check_alive && !_shmipc_owner_alive (owner)))
+        {
+          gboolean was_cut = __atomic_load_n (&slot->cut, __ATOMIC_RELAXED) != 0;
+
+          if ((owner & OWNER_RESET_BIT) == 0 && clean_slot (channel, i, owner) && !was_cut)
+            add_lost (channel, owner);
+          else if ((owner & OWNER_RESET_BIT) != 0)
+            clean_slot (channel, i, owner);   /* a cleaner died half-way */
+          continue;
+        }
+      if ((owner & OWNER_RESET_BIT) != 0)
+        continue;   /* being cleaned by a live process: no reader */
+      n_attached++;
+      r = __atomic_load_n (&slot->read_pos, __ATOMIC_ACQUIRE);
+      if (r == JOINING)
+        {
+          /* While hold is set the reader takes base, which the check
+           * below covers; otherwise it starts where we are. */
+          if (__atomic_load_n (&h->hold, __ATOMIC_ACQUIRE))
+            continue;
+          if (__atomic_compare_exchange_n (&slot->read_pos, &r, channel->pos, FALSE,
+                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            r = channel->pos;
+        }
+      if (r > channel->pos ||
+          (channel->pos - r > channel->capacity && channel->policy == SHMIPC_CHANNEL_POLICY_WAIT))
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                       "Channel \"%s\": corrupt header (reader %u at %" G_GUINT64_FORMAT
+                       ", write position %" G_GUINT64_FORMAT ", capacity %" G_GUINT64_FORMAT ")",
+                       _shmipc_channel_name (channel), i, r, channel->pos, channel->capacity);
+          return FALSE;
+        }
+      if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP &&
+          (claim > r + channel->capacity || channel->pos - r > channel->capacity))
+        {
+          __atomic_store_n (&slot->cut, 1, __ATOMIC_RELAXED);
+          continue;
+        }
+      min = MIN (min, r);
+    }
+  if (__atomic_load_n (&h->hold, __ATOMIC_ACQUIRE))
+    {
+      guint64 base = __atomic_load_n (&h->base, __ATOMIC_RELAXED);
+
+      if (base > channel->pos || channel->pos - base > channel->capacity)
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
+                       "Channel \"%s\": corrupt header (base %" G_GUINT64_FORMAT
+                       ", write position %" G_GUINT64_FORMAT ")",
+                       _shmipc_channel_name (channel), base, channel->pos);
+          return FALSE;
+        }
+      min = MIN (min, base);
+    }
+  /* Every reader that came is gone (even one that died joining, before
+   * it took the stream from the producer's hold). */
+  if (n_attached == 0 && channel->lost != NULL && channel->lost->len > 0)
+    {
+      _shmipc_channel_set_lost_error (channel, error);
+      return FALSE;
+    }
+  channel->peer_pos = min;
+  if (n_attached_out != NULL)
+    *n_attached_out = n_attached;
+  return TRUE;
+}
+
+gboolean
+_shmipc_channel_scan_readers (ShmipcChannel  *channel,
+                              GError        **error)
+{
+  return scan_readers (channel, TRUE, NULL, error);
+}
+
+/* Producer: is there free space (READY) or not (WAIT)? Under the drop
+ * policy the producer only waits for the first reader (hold). */
+static int
+producer_poll (ShmipcChannel  *channel,
+               gboolean        check_alive,
+               GError        **error)
+{
   ShmipcChannelState state;
-  guint64 r;
 
   if (!_shmipc_channel_check_state (channel, &state, error))
     return POLL_ERROR;
@@ -157,40 +352,69 @@ producer_poll (ShmipcChannel  *channel,
                    _shmipc_channel_name (channel));
       return POLL_ERROR;
     }
-  /* Acquire: the consumer has finished copying the bytes below its
-   * position before storing it, so they may be overwritten. */
-  r = __atomic_load_n (&h->read_pos, __ATOMIC_ACQUIRE);
-  if (r > channel->pos || channel->pos - r > channel->capacity)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
-                   "Channel \"%s\": corrupt header (read position %" G_GUINT64_FORMAT
-                   ", write position %" G_GUINT64_FORMAT ", capacity %" G_GUINT64_FORMAT ")",
-                   _shmipc_channel_name (channel), r, channel->pos, channel->capacity);
-      return POLL_ERROR;
-    }
-  channel->peer_pos = r;
-  return channel->pos - r < channel->capacity ? POLL_READY : POLL_WAIT;
+  if (!scan_readers (channel, check_alive, NULL, error))
+    return POLL_ERROR;
+  if (channel->pos - channel->peer_pos < channel->capacity)
+    return POLL_READY;
+  if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP &&
+      !__atomic_load_n (&channel->header->hold, __ATOMIC_ACQUIRE))
+    return POLL_READY;
+  return POLL_WAIT;
 }
 
 static int
 channel_poll (ShmipcChannel  *channel,
+              gboolean        check_alive,
               GError        **error)
 {
   return channel->role == SHMIPC_CHANNEL_PRODUCER ?
-         producer_poll (channel, error) : consumer_poll (channel, error);
+         producer_poll (channel, check_alive, error) : reader_poll (channel, error);
 }
 
-/* Checks that the peer, if one has attached, still runs. */
+/* Reader: checks that the producer, if one has attached, still runs. */
 gboolean
 _shmipc_channel_peer_alive (ShmipcChannel *channel,
                             gint32        *pid_out)
 {
-  guint64 owner = __atomic_load_n (&channel->header->owner[1 - channel->role],
-                                   __ATOMIC_ACQUIRE);
+  guint64 owner = __atomic_load_n (&channel->header->producer, __ATOMIC_ACQUIRE);
 
   *pid_out = OWNER_PID (owner);
   /* 0: not arrived yet, or left after writing the final state. */
   return owner == 0 || _shmipc_owner_alive (owner);
+}
+
+/* Whether the other side is still there: for a reader, the producer; for
+ * the producer, at least one reader (dead ones are detached here). FALSE
+ * with PEER_DIED otherwise. */
+gboolean
+_shmipc_channel_check_peers (ShmipcChannel  *channel,
+                             GError        **error)
+{
+  gint32 peer_pid;
+
+  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
+    return scan_readers (channel, TRUE, NULL, error);
+  if (_shmipc_channel_peer_alive (channel, &peer_pid))
+    return TRUE;
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
+               "Channel \"%s\": the producer (pid %d) died",
+               _shmipc_channel_name (channel), (int) peer_pid);
+  return FALSE;
+}
+
+/* Announcing that we may sleep, and taking it back. */
+static void
+announce_sleep (ShmipcChannel *channel,
+                gboolean       sleeping)
+{
+  ChannelHeader *h = channel->header;
+
+  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
+    __atomic_store_n (&h->producer_sleeping, sleeping ? 1 : 0, __ATOMIC_RELAXED);
+  else if (sleeping)
+    __atomic_fetch_or (&h->reader_sleepers, 1u << channel->slot, __ATOMIC_RELAXED);
+  else
+    __atomic_fetch_and (&h->reader_sleepers, ~(1u << channel->slot), __ATOMIC_RELAXED);
 }
 
 /* Waits until channel_poll() is no longer WAIT. */
@@ -201,12 +425,11 @@ channel_wait (ShmipcChannel  *channel,
 {
   ChannelHeader *h = channel->header;
   guint32 *word;
-  guint32 *sleeping;
   gint64 deadline;
   gint64 start;
   int result;
 
-  result = channel_poll (channel, error);
+  result = channel_poll (channel, FALSE, error);
   if (result != POLL_WAIT)
     return result;
 
@@ -231,7 +454,7 @@ channel_wait (ShmipcChannel  *channel,
 
           for (i = 0; i < 16; i++)
             cpu_relax ();
-          result = channel_poll (channel, error);
+          result = channel_poll (channel, FALSE, error);
           if (result != POLL_WAIT)
             return result;
           if (++round % 4 == 0)
@@ -240,62 +463,57 @@ channel_wait (ShmipcChannel  *channel,
       while (g_get_monotonic_time () < spin_end);
     }
 
-  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
-    {
-      word = &h->producer_wake;
-      sleeping = &h->producer_sleeping;
-    }
-  else
-    {
-      word = &h->consumer_wake;
-      sleeping = &h->consumer_sleeping;
-    }
-
+  word = channel->role == SHMIPC_CHANNEL_PRODUCER ? &h->producer_wake : &h->readers_wake;
   for (;;)
     {
       guint32 seq;
-      gint32 peer_pid;
       gint64 now;
 
       /* Read the word before announcing the sleep: any wake after this
        * point changes it, so futex_wait() then returns at once. */
       seq = __atomic_load_n (word, __ATOMIC_ACQUIRE);
-      __atomic_store_n (sleeping, 1, __ATOMIC_RELAXED);
-      /* Dekker, the sleeper's half (see _shmipc_channel_wake_peer()). */
+      announce_sleep (channel, TRUE);
+      /* Dekker, the sleeper's half (see _shmipc_channel_wake_readers()). */
       __atomic_thread_fence (__ATOMIC_SEQ_CST);
-      result = channel_poll (channel, error);
+      result = channel_poll (channel, FALSE, error);
       if (result != POLL_WAIT)
         {
-          __atomic_store_n (sleeping, 0, __ATOMIC_RELAXED);
+          announce_sleep (channel, FALSE);
           return result;
         }
 
       now = g_get_monotonic_time ();
       if (now >= deadline)
         {
-          __atomic_store_n (sleeping, 0, __ATOMIC_RELAXED);
+          announce_sleep (channel, FALSE);
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT,
                        "Channel \"%s\": timed out after %d ms waiting for the %s",
                        _shmipc_channel_name (channel), timeout_ms, _shmipc_channel_peer_role_name (channel));
           return POLL_ERROR;
         }
       _shmipc_futex_wait (word, seq, MIN (deadline - now, LIVENESS_INTERVAL_US));
-      __atomic_store_n (sleeping, 0, __ATOMIC_RELAXED);
+      announce_sleep (channel, FALSE);
 
-      result = channel_poll (channel, error);
+      /* Now and then, with the liveness checks: the producer detaches
+       * dead readers here (which may free the room it waits for). */
+      result = channel_poll (channel, TRUE, error);
       if (result != POLL_WAIT)
         return result;
 
-      if (!_shmipc_channel_peer_alive (channel, &peer_pid))
+      if (channel->role == SHMIPC_CHANNEL_CONSUMER && !_shmipc_channel_check_peers (channel, error))
         {
-          /* The consumer first gets every byte the producer committed:
+          GError *dead = NULL;
+
+          /* The reader first gets every byte the producer committed:
            * a dead process's stores are all visible by now. */
-          result = channel_poll (channel, error);
+          result = channel_poll (channel, FALSE, &dead);
           if (result != POLL_WAIT)
-            return result;
-          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
-                       "Channel \"%s\": the %s (pid %d) died",
-                       _shmipc_channel_name (channel), _shmipc_channel_peer_role_name (channel), (int) peer_pid);
+            {
+              g_clear_error (error);
+              if (dead != NULL)
+                g_propagate_error (error, dead);
+              return result;
+            }
           return POLL_ERROR;
         }
     }
@@ -314,6 +532,13 @@ _shmipc_channel_check_role (ShmipcChannel     *channel,
                    _shmipc_channel_name (channel), what, shmipc_channel_role_to_string (role));
       return FALSE;
     }
+  if (channel->left)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Channel \"%s\": %s after leaving the channel",
+                   _shmipc_channel_name (channel), what);
+      return FALSE;
+    }
   if (role == SHMIPC_CHANNEL_PRODUCER && channel->finished)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
@@ -321,13 +546,20 @@ _shmipc_channel_check_role (ShmipcChannel     *channel,
                    _shmipc_channel_name (channel), what);
       return FALSE;
     }
+  if (channel->overrun)
+    {
+      /* Sticky: the stream has a hole from here on. */
+      set_overrun_error (channel, channel->peer_pos, error);
+      return FALSE;
+    }
   return TRUE;
 }
 
-/* Ends a reservation (producer) or a peek (consumer): moves our position
+/* Ends a reservation (producer) or a peek (reader): moves our position
  * past the first @length of the @channel->held bytes handed out, publishes
- * it and wakes the peer if it sleeps. @what and @held_what word the error
- * ("commit of" ... "reserved"). */
+ * it and wakes the other side if it sleeps. @what and @held_what word the
+ * error ("commit of" ... "reserved"). A reader under the drop policy first
+ * checks that the producer did not claim those bytes' room meanwhile. */
 static gboolean
 release_held (ShmipcChannel  *channel,
               gsize           length,
@@ -336,7 +568,8 @@ release_held (ShmipcChannel  *channel,
               GError        **error)
 {
   guint64 *published = channel->role == SHMIPC_CHANNEL_PRODUCER ?
-                       &channel->header->write_pos : &channel->header->read_pos;
+                       &channel->header->write_pos :
+                       &channel->header->readers[channel->slot].read_pos;
 
   if (length > channel->held)
     {
@@ -349,9 +582,15 @@ release_held (ShmipcChannel  *channel,
   channel->held = 0;
   if (length == 0)
     return TRUE;
+  if (channel->role == SHMIPC_CHANNEL_CONSUMER && overwritten (channel, channel->pos))
+    {
+      set_overrun_error (channel, __atomic_load_n (&channel->header->write_pos,
+                                                   __ATOMIC_RELAXED), error);
+      return FALSE;
+    }
   channel->pos += length;
-  /* Release: the producer's bytes are in the ring, and the consumer is
-   * done reading its bytes, before the peer sees the new position. */
+  /* Release: the producer's bytes are in the ring, and the reader is
+   * done reading its bytes, before the others see the new position. */
   __atomic_store_n (published, channel->pos, __ATOMIC_RELEASE);
   _shmipc_channel_wake_peer (channel);
   return TRUE;
@@ -371,9 +610,18 @@ release_held (ShmipcChannel  *channel,
  * published with shmipc_channel_commit(). A new reservation replaces one
  * that was not committed.
  *
- * Errors: %SHMIPC_ERROR_TIMED_OUT, %SHMIPC_ERROR_PEER_DIED (the consumer
- * died or aborted), %SHMIPC_ERROR_CORRUPT, %SHMIPC_ERROR_FAILED after
- * shmipc_channel_abort().
+ * With the `wait` policy the free space is what every attached reader
+ * has read; before the first reader comes to the stream, the producer
+ * keeps every byte for it. With the `drop` policy, when the slowest
+ * reader leaves no room, the space handed out is a part of the ring
+ * whose bytes that reader has not read: it is cut off (see
+ * %SHMIPC_ERROR_OVERRUN).
+ *
+ * Errors: %SHMIPC_ERROR_TIMED_OUT, %SHMIPC_ERROR_PEER_DIED (every reader
+ * of the stream died or left, or a reader aborted the stream),
+ * %SHMIPC_ERROR_CORRUPT, %SHMIPC_ERROR_FAILED after
+ * shmipc_channel_abort(). A reader that dies or leaves while others
+ * remain is not an error: see shmipc_channel_get_lost_readers().
  *
  * Returns: %TRUE on success.
  *
@@ -398,9 +646,33 @@ _shmipc_channel_reserve (ShmipcChannel  *channel,
   if (channel_wait (channel, timeout_ms, error) < 0)
     return FALSE;
 
-  /* Both values come from our own memory, checked in producer_poll(). */
-  space = channel->capacity - (channel->pos - channel->peer_pos);
+  /* Both values come from our own memory, checked in scan_readers(). */
+  space = channel->capacity - MIN (channel->pos - channel->peer_pos, channel->capacity);
   offset = channel->pos % channel->capacity;
+  if (space == 0)
+    {
+      /* The drop policy, and the slowest reader leaves no room: claim a
+       * step of the ring, cut off whoever has unread bytes there, and
+       * overwrite them (see "Drop"). */
+      ChannelHeader *h = channel->header;
+      guint64 step = MAX (channel->capacity / 8, MIN (channel->capacity, 4096));
+      guint64 claim;
+      guint i;
+
+      space = MIN (step, channel->capacity - offset);
+      claim = channel->pos + space;
+      __atomic_store_n (&h->claim_pos, claim, __ATOMIC_RELAXED);
+      /* The seqlock's writer: the claim is visible before any byte we
+       * write into its room. */
+      __atomic_thread_fence (__ATOMIC_RELEASE);
+      for (i = 0; i < channel->max_readers; i++)
+        {
+          guint64 r = __atomic_load_n (&h->readers[i].read_pos, __ATOMIC_ACQUIRE);
+
+          if (r != JOINING && r + channel->capacity < claim)
+            __atomic_store_n (&h->readers[i].cut, 1, __ATOMIC_RELAXED);
+        }
+    }
   channel->held = (gsize) MIN (space, channel->capacity - offset);
   *data_out = channel->ring + offset;
   *length_out = channel->held;
@@ -487,13 +759,13 @@ channel_write (ShmipcChannel  *channel,
  * @channel: the producer end of a channel
  * @error: return location for a #GError, or %NULL
  *
- * Marks the end of the stream: the consumer reads what is left, then
+ * Marks the end of the stream: every reader reads what is left, then
  * gets end-of-stream. An uncommitted reservation is dropped.
  *
- * Returns: %TRUE on success; %SHMIPC_ERROR_PEER_DIED when the consumer
- * has aborted the stream, or has died (the stream is then not ended: it
- * is aborted when the channel is freed, rather than left finished for a
- * consumer that will never read it).
+ * Returns: %TRUE on success; %SHMIPC_ERROR_PEER_DIED when a reader has
+ * aborted the stream, or every reader of it has died or left (the
+ * stream is then not ended: it is aborted when the channel is freed,
+ * rather than left finished for readers that will never read it).
  *
  * Since: 0.2
  */
@@ -503,24 +775,19 @@ _shmipc_channel_close_write (ShmipcChannel  *channel,
 {
   guint32 expected = SHMIPC_CHANNEL_STATE_OPEN;
   ShmipcChannelState state;
-  gint32 peer_pid;
 
   g_return_val_if_fail (channel != NULL, FALSE);
 
   if (!_shmipc_channel_check_role (channel, SHMIPC_CHANNEL_PRODUCER, "end of stream", error))
     return FALSE;
   channel->held = 0;
-  /* A consumer that attached and died (SIGKILL) while the rest of the
-   * stream still fitted in the ring was never waited for, so never
-   * noticed: fail as a write would. (A consumer that has not come yet,
-   * or has left, is 0.) */
-  if (!_shmipc_channel_peer_alive (channel, &peer_pid))
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
-                   "Channel \"%s\": the %s (pid %d) died",
-                   _shmipc_channel_name (channel), _shmipc_channel_peer_role_name (channel), (int) peer_pid);
-      return FALSE;
-    }
+  /* Readers that attached and died (SIGKILL) while the rest of the
+   * stream still fitted in the ring were never waited for, so never
+   * noticed: detach them now, and fail as a write would when none is
+   * left. (No reader yet: the stream waits for its first one.) */
+  if (!_shmipc_channel_check_state (channel, &state, error) ||
+      !_shmipc_channel_check_peers (channel, error))
+    return FALSE;
   /* Release (in the seq_cst CAS): our last position store comes first. */
   if (!__atomic_compare_exchange_n (&channel->header->state, &expected,
                                     SHMIPC_CHANNEL_STATE_END_OF_STREAM, FALSE,
@@ -553,8 +820,16 @@ _shmipc_channel_close_write (ShmipcChannel  *channel,
  *
  * Errors: %SHMIPC_ERROR_TIMED_OUT; %SHMIPC_ERROR_PEER_DIED once every
  * byte the producer committed has been read and the producer has died
- * or aborted; %SHMIPC_ERROR_CORRUPT; %SHMIPC_ERROR_FAILED after
- * shmipc_channel_abort().
+ * or aborted; %SHMIPC_ERROR_OVERRUN when, under the `drop` policy, the
+ * producer needed the room of the next byte (this reader is cut off:
+ * every later call fails the same way); %SHMIPC_ERROR_CORRUPT;
+ * %SHMIPC_ERROR_FAILED after shmipc_channel_abort().
+ *
+ * Under the `drop` policy the bytes shown may be overwritten while the
+ * caller looks at them: shmipc_channel_consume() then fails with
+ * %SHMIPC_ERROR_OVERRUN, and what was made of them must be thrown away.
+ * shmipc_channel_read() and shmipc_channel_receive_fd() check before
+ * they hand a byte on.
  *
  * Returns: %TRUE on success (including end-of-stream).
  *
@@ -604,7 +879,8 @@ _shmipc_channel_peek (ShmipcChannel   *channel,
  * producer and ends the peek.
  *
  * Returns: %TRUE on success; %SHMIPC_ERROR_INVALID_ARGUMENT when @length
- * exceeds what was shown.
+ * exceeds what was shown; %SHMIPC_ERROR_OVERRUN when, under the `drop`
+ * policy, the producer overwrote them meanwhile.
  *
  * Since: 0.2
  */
@@ -674,8 +950,14 @@ channel_read (ShmipcChannel  *channel,
         break;
       n = MIN (avail, length - done);
       memcpy (p + done, src, n);
+      /* Under the drop policy this checks that the copy is intact. */
       if (!_shmipc_channel_consume (channel, n, error))
-        return -1;
+        {
+          if (done == 0)
+            return -1;
+          g_clear_error (error);
+          break;
+        }
       done += n;
       if (channel->peer_pos == channel->pos)
         break;
@@ -849,9 +1131,13 @@ abort_header (gpointer data)
 {
   ShmipcChannel *channel = data;
 
-  __atomic_store_n (&channel->header->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
-  /* Wake both sleepers unconditionally: this path is rare. */
-  _shmipc_futex_wake (&channel->header->consumer_wake);
+  /* A reader's abort ends its own part only: it leaves (as a lost reader)
+   * when the handle is freed, and the others go on. */
+  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
+    __atomic_store_n (&channel->header->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
+  /* Wake every sleeper unconditionally (our own wait included): this
+   * path is rare. */
+  _shmipc_futex_wake (&channel->header->readers_wake);
   _shmipc_futex_wake (&channel->header->producer_wake);
 }
 
@@ -859,12 +1145,14 @@ abort_header (gpointer data)
  * shmipc_channel_abort:
  * @channel: a #ShmipcChannel
  *
- * Aborts the stream: the state becomes aborted, both sides are woken,
- * calls blocked on @channel in this process return %SHMIPC_ERROR_FAILED
- * at once and the peer gets %SHMIPC_ERROR_PEER_DIED. Async-signal-safe
- * (atomic stores and the futex system call only): a SIGINT or SIGTERM
- * handler may call it on a channel it can reach, then the interrupted
- * command removes the channel with shmipc_channel_unlink().
+ * Aborts: calls blocked on @channel in this process return
+ * %SHMIPC_ERROR_FAILED at once. On the producer end, the stream's state
+ * becomes aborted, and every reader gets %SHMIPC_ERROR_PEER_DIED. On a
+ * reader, only this reader stops: when the handle is freed it leaves,
+ * and the producer counts it as lost and goes on for the others.
+ * Async-signal-safe (atomic stores and the futex system call only): a
+ * SIGINT or SIGTERM handler may call it on a channel it can reach, then
+ * the interrupted command cleans up (see shmipc_channel_leave()).
  *
  * Since: 0.2
  */
@@ -972,6 +1260,177 @@ shmipc_channel_get_created (ShmipcChannel *channel)
 {
   g_return_val_if_fail (channel != NULL, FALSE);
   return shmipc_segment_get_created (channel->segment);
+}
+
+/**
+ * shmipc_channel_get_policy:
+ * @channel: a #ShmipcChannel
+ *
+ * What the producer of @channel does about a slow reader: fixed when the
+ * channel was created, whatever the opener of @channel asked for.
+ *
+ * Returns: the channel's #ShmipcChannelPolicy.
+ *
+ * Since: 0.2
+ */
+ShmipcChannelPolicy
+shmipc_channel_get_policy (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, SHMIPC_CHANNEL_POLICY_WAIT);
+  return channel->policy;
+}
+
+/**
+ * shmipc_channel_get_max_readers:
+ * @channel: a #ShmipcChannel
+ *
+ * How many readers @channel can have at once: fixed when the channel was
+ * created.
+ *
+ * Returns: the reader limit, 1 to %SHMIPC_CHANNEL_MAX_READERS.
+ *
+ * Since: 0.2
+ */
+guint
+shmipc_channel_get_max_readers (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, 0);
+  return channel->max_readers;
+}
+
+/**
+ * shmipc_channel_get_lost_readers:
+ * @channel: the producer end of a channel
+ * @n_lost: (out): where to store how many readers were lost
+ *
+ * The readers the producer has lost so far: readers that died, or left
+ * (freed their handle, or called shmipc_channel_leave()) before reading
+ * the end of the stream, in the order the producer noticed them. A dead
+ * reader is noticed within a second while the producer waits for room,
+ * or waits for input in shmipc_channel_send_fd(), and at
+ * shmipc_channel_close_write() at the latest. Readers cut off under the
+ * `drop` policy are not lost: they fell behind.
+ *
+ * Returns: (array length=n_lost) (transfer full) (nullable): the pids of
+ * the lost readers, %NULL when there are none; free with g_free().
+ *
+ * Since: 0.2
+ */
+gint32 *
+shmipc_channel_get_lost_readers (ShmipcChannel *channel,
+                                 guint         *n_lost)
+{
+  g_return_val_if_fail (channel != NULL, NULL);
+  g_return_val_if_fail (n_lost != NULL, NULL);
+
+  *n_lost = channel->lost != NULL ? channel->lost->len : 0;
+  if (*n_lost == 0)
+    return NULL;
+  return g_memdup2 (channel->lost->data, sizeof (gint32) * *n_lost);
+}
+
+/* Counts the live readers attached (detaching dead ones) until there are
+ * @n_readers, sleeping on producer_wake as channel_wait() does. */
+static gboolean
+wait_readers (ShmipcChannel  *channel,
+              guint           n_readers,
+              gint            timeout_ms,
+              GError        **error)
+{
+  ChannelHeader *h = channel->header;
+  gint64 deadline = timeout_ms < 0 ? G_MAXINT64 :
+                    g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  if (!_shmipc_channel_check_role (channel, SHMIPC_CHANNEL_PRODUCER, "waiting for readers", error))
+    return FALSE;
+  if (n_readers > channel->max_readers)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Channel \"%s\": cannot wait for %u readers: it takes at most %u",
+                   _shmipc_channel_name (channel), n_readers, channel->max_readers);
+      return FALSE;
+    }
+  for (;;)
+    {
+      guint32 seq = __atomic_load_n (&h->producer_wake, __ATOMIC_ACQUIRE);
+      GError *local = NULL;
+      guint n = 0;
+      gint64 now;
+      int ready;
+
+      __atomic_store_n (&h->producer_sleeping, 1, __ATOMIC_RELAXED);
+      __atomic_thread_fence (__ATOMIC_SEQ_CST);
+      ready = producer_poll (channel, TRUE, &local);
+      /* Readers that came and went before the stream started are lost,
+       * which is not yet a reason to stop waiting for others. */
+      if (ready == POLL_ERROR && g_error_matches (local, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED) &&
+          !__atomic_load_n (&channel->aborted, __ATOMIC_ACQUIRE) &&
+          __atomic_load_n (&h->state, __ATOMIC_ACQUIRE) == SHMIPC_CHANNEL_STATE_OPEN)
+        g_clear_error (&local);
+      else if (ready == POLL_ERROR)
+        {
+          __atomic_store_n (&h->producer_sleeping, 0, __ATOMIC_RELAXED);
+          g_propagate_error (error, local);
+          return FALSE;
+        }
+      scan_readers (channel, FALSE, &n, NULL);
+      if (n >= n_readers)
+        {
+          __atomic_store_n (&h->producer_sleeping, 0, __ATOMIC_RELAXED);
+          return TRUE;
+        }
+      now = g_get_monotonic_time ();
+      if (now >= deadline)
+        {
+          __atomic_store_n (&h->producer_sleeping, 0, __ATOMIC_RELAXED);
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT,
+                       "Channel \"%s\": timed out after %d ms waiting for %u readers (%u came)",
+                       _shmipc_channel_name (channel), timeout_ms, n_readers, n);
+          return FALSE;
+        }
+      _shmipc_futex_wait (&h->producer_wake, seq, MIN (deadline - now, LIVENESS_INTERVAL_US));
+      __atomic_store_n (&h->producer_sleeping, 0, __ATOMIC_RELAXED);
+    }
+}
+
+static void
+call_wait_readers (gpointer data)
+{
+  Call *c = data;
+
+  c->result = wait_readers (c->channel, (guint) c->length, c->timeout_ms, c->error);
+}
+
+/**
+ * shmipc_channel_wait_readers:
+ * @channel: the producer end of a channel
+ * @n_readers: how many readers to wait for, at most the reader limit
+ * @timeout_ms: longest wait in milliseconds; -1 waits for ever
+ * @error: return location for a #GError, or %NULL
+ *
+ * Waits until at least @n_readers live readers are attached, so that
+ * each of them reads the stream from its first byte when this is called
+ * before the first write. (Without it, the first reader to come gets
+ * the whole stream and the producer waits for it; a reader that comes
+ * later starts where the stream then is.) Readers that die meanwhile do
+ * not count, and are lost (shmipc_channel_get_lost_readers()).
+ *
+ * Returns: %TRUE once @n_readers readers are attached;
+ * %SHMIPC_ERROR_TIMED_OUT, %SHMIPC_ERROR_INVALID_ARGUMENT,
+ * %SHMIPC_ERROR_FAILED after shmipc_channel_abort().
+ *
+ * Since: 0.2
+ */
+gboolean
+shmipc_channel_wait_readers (ShmipcChannel  *channel,
+                             guint           n_readers,
+                             gint            timeout_ms,
+                             GError        **error)
+{
+  Call call = { channel, NULL, NULL, n_readers, timeout_ms, -1, NULL, error, 0 };
+
+  g_return_val_if_fail (channel != NULL, FALSE);
+  return _shmipc_channel_run_call (&call, call_wait_readers, FALSE);
 }
 
 /**

@@ -1,5 +1,5 @@
-/* shmipc-channel.h - a single-producer single-consumer byte stream in
- * shared memory
+/* shmipc-channel.h - a byte stream in shared memory from one producer to
+ * one or more readers
  *
  * Copyright (C) 2026 The shmipc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -34,7 +34,7 @@ G_BEGIN_DECLS
  *
  * Since: 0.2
  */
-#define SHMIPC_CHANNEL_VERSION 1
+#define SHMIPC_CHANNEL_VERSION 2
 
 /**
  * SHMIPC_CHANNEL_HEADER_SIZE:
@@ -74,12 +74,33 @@ G_BEGIN_DECLS
 #define SHMIPC_CHANNEL_DEFAULT_CAPACITY (4 * 1024 * 1024)
 
 /**
+ * SHMIPC_CHANNEL_MAX_READERS:
+ *
+ * The most readers (consumers) a channel can have at once: the reader
+ * slots that fit in the header.
+ *
+ * Since: 0.2
+ */
+#define SHMIPC_CHANNEL_MAX_READERS 28
+
+/**
+ * SHMIPC_CHANNEL_DEFAULT_READERS:
+ *
+ * The reader limit of a channel created by shmipc_channel_open(), or by
+ * shmipc_channel_open_full() with a limit of 0.
+ *
+ * Since: 0.2
+ */
+#define SHMIPC_CHANNEL_DEFAULT_READERS 16
+
+/**
  * ShmipcChannelRole:
  * @SHMIPC_CHANNEL_PRODUCER: the writing end
- * @SHMIPC_CHANNEL_CONSUMER: the reading end
+ * @SHMIPC_CHANNEL_CONSUMER: a reading end
  *
- * The end of a channel a process opens. Each channel has at most one
- * live producer and one live consumer.
+ * The end of a channel a process opens. A channel has at most one live
+ * producer, and as many live consumers (readers) as the reader limit
+ * fixed when it was created.
  *
  * Since: 0.2
  */
@@ -106,20 +127,89 @@ typedef enum {
 } ShmipcChannelState;
 
 /**
+ * ShmipcChannelPolicy:
+ * @SHMIPC_CHANNEL_POLICY_WAIT: lossless: the producer never overwrites a
+ *   byte an attached reader has not read; the slowest live reader sets
+ *   the pace
+ * @SHMIPC_CHANNEL_POLICY_DROP: the producer never waits for a reader: a
+ *   reader whose unread bytes it needs the room of is cut off, and gets
+ *   %SHMIPC_ERROR_OVERRUN after every byte it could still read intact
+ *
+ * What the producer does about a slow reader, chosen when the channel is
+ * created (see shmipc_channel_open_full()).
+ *
+ * Since: 0.2
+ */
+typedef enum {
+  SHMIPC_CHANNEL_POLICY_WAIT = 0,
+  SHMIPC_CHANNEL_POLICY_DROP = 1,
+} ShmipcChannelPolicy;
+
+/**
+ * ShmipcChannelReaderState:
+ * @SHMIPC_CHANNEL_READER_JOINING: attached, its start position not yet
+ *   settled
+ * @SHMIPC_CHANNEL_READER_READING: attached and reading
+ * @SHMIPC_CHANNEL_READER_OVERRUN: cut off by the producer (the `drop`
+ *   policy): it fell behind by more than the ring holds
+ * @SHMIPC_CHANNEL_READER_LEFT: left before the end of the stream; the
+ *   producer has not yet seen it go
+ *
+ * The state of one reader slot of a channel.
+ *
+ * Since: 0.2
+ */
+typedef enum {
+  SHMIPC_CHANNEL_READER_JOINING = 0,
+  SHMIPC_CHANNEL_READER_READING = 1,
+  SHMIPC_CHANNEL_READER_OVERRUN = 2,
+  SHMIPC_CHANNEL_READER_LEFT = 3,
+} ShmipcChannelReaderState;
+
+/**
+ * ShmipcChannelReaderInfo:
+ * @slot: the reader's slot in the header, 0 to the reader limit - 1
+ * @pid: the reader's process
+ * @alive: %TRUE when that process still runs (not a recycled pid)
+ * @state: the #ShmipcChannelReaderState
+ * @position: bytes of the stream before the next one it reads
+ * @lag: bytes written that it has not read yet
+ *
+ * One reader of a channel, as shmipc_channel_inspect() found it.
+ *
+ * Since: 0.2
+ */
+typedef struct {
+  guint slot;
+  gint32 pid;
+  gboolean alive;
+  ShmipcChannelReaderState state;
+  guint64 position;
+  guint64 lag;
+} ShmipcChannelReaderInfo;
+
+/**
  * ShmipcChannelInfo:
  * @version: header layout version
  * @capacity: ring size in bytes
- * @fill: bytes written and not yet read
- * @read_position: bytes read since the channel was created
+ * @fill: bytes written and not yet read by the slowest reader that still
+ *   holds the producer back (or, before the first reader came, by nobody)
+ * @read_position: the position @fill counts from
  * @write_position: bytes written since the channel was created
  * @state: the #ShmipcChannelState
  * @producer_pid: pid of the producer, 0 when no producer is attached
  * @producer_alive: %TRUE when that process still runs (not a recycled pid)
- * @consumer_pid: pid of the consumer, 0 when no consumer is attached
- * @consumer_alive: %TRUE when that process still runs
+ * @policy: the #ShmipcChannelPolicy the channel was created with
+ * @max_readers: its reader limit
+ * @n_readers: how many reader slots are in use: the first @n_readers
+ *   entries of @readers describe them
+ * @readers: (skip): the readers; from bindings, see
+ *   shmipc_channel_info_get_reader()
+ * @awaiting_first_reader: %TRUE while no reader has come to the current
+ *   stream: the producer keeps its bytes for the first one
  *
  * A channel header decoded by shmipc_channel_inspect(). A channel whose
- * pids are all 0 or dead is stale: no process will read or write it.
+ * processes are all gone is stale: no process will read or write it.
  *
  * Since: 0.2
  */
@@ -132,8 +222,11 @@ typedef struct {
   ShmipcChannelState state;
   gint32 producer_pid;
   gboolean producer_alive;
-  gint32 consumer_pid;
-  gboolean consumer_alive;
+  ShmipcChannelPolicy policy;
+  guint max_readers;
+  guint n_readers;
+  ShmipcChannelReaderInfo readers[SHMIPC_CHANNEL_MAX_READERS];
+  gboolean awaiting_first_reader;
   /*< private >*/
   gpointer padding[8];
 } ShmipcChannelInfo;
@@ -155,7 +248,31 @@ ShmipcChannel *shmipc_channel_open          (const gchar         *name,
                                              ShmipcBackend        backend,
                                              GError             **error);
 SHMIPC_PUBLIC
+ShmipcChannel *shmipc_channel_open_full     (const gchar         *name,
+                                             ShmipcChannelRole    role,
+                                             gsize                capacity,
+                                             guint                mode,
+                                             ShmipcBackend        backend,
+                                             guint                max_readers,
+                                             ShmipcChannelPolicy  policy,
+                                             GError             **error);
+SHMIPC_PUBLIC
 void           shmipc_channel_free          (ShmipcChannel       *channel);
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_leave         (ShmipcChannel       *channel);
+
+SHMIPC_PUBLIC
+gboolean       shmipc_channel_wait_readers  (ShmipcChannel       *channel,
+                                             guint                n_readers,
+                                             gint                 timeout_ms,
+                                             GError             **error);
+SHMIPC_PUBLIC
+gint32        *shmipc_channel_get_lost_readers (ShmipcChannel    *channel,
+                                             guint               *n_lost);
+SHMIPC_PUBLIC
+ShmipcChannelPolicy shmipc_channel_get_policy (ShmipcChannel     *channel);
+SHMIPC_PUBLIC
+guint          shmipc_channel_get_max_readers (ShmipcChannel     *channel);
 
 SHMIPC_PUBLIC
 gboolean       shmipc_channel_write         (ShmipcChannel       *channel,
@@ -231,14 +348,24 @@ SHMIPC_PUBLIC
 const gchar   *shmipc_channel_state_to_string (ShmipcChannelState state);
 SHMIPC_PUBLIC
 const gchar   *shmipc_channel_role_to_string  (ShmipcChannelRole  role);
+SHMIPC_PUBLIC
+const gchar   *shmipc_channel_policy_to_string (ShmipcChannelPolicy policy);
+SHMIPC_PUBLIC
+const gchar   *shmipc_channel_reader_state_to_string (ShmipcChannelReaderState state);
+SHMIPC_PUBLIC
+const ShmipcChannelReaderInfo *shmipc_channel_info_get_reader (const ShmipcChannelInfo *info,
+                                                               guint                    index);
 
 #define SHMIPC_TYPE_CHANNEL      (shmipc_channel_get_type ())
 #define SHMIPC_TYPE_CHANNEL_INFO (shmipc_channel_info_get_type ())
+#define SHMIPC_TYPE_CHANNEL_READER_INFO (shmipc_channel_reader_info_get_type ())
 
 SHMIPC_PUBLIC
 GType          shmipc_channel_get_type      (void) G_GNUC_CONST;
 SHMIPC_PUBLIC
 GType          shmipc_channel_info_get_type (void) G_GNUC_CONST;
+SHMIPC_PUBLIC
+GType          shmipc_channel_reader_info_get_type (void) G_GNUC_CONST;
 SHMIPC_PUBLIC
 ShmipcChannel *shmipc_channel_ref           (ShmipcChannel  *channel);
 SHMIPC_PUBLIC

@@ -48,6 +48,8 @@ G_BEGIN_DECLS
  *   writer is still writing it, or died before finishing it
  * @SHMIPC_ERROR_NOT_OWNER: the object belongs to another user, and the
  *   call refuses to change it (shmipc_message_check_owner())
+ * @SHMIPC_ERROR_OVERRUN: a reader of a channel with the `drop` policy fell
+ *   further behind the producer than the ring holds and was cut off
  *
  * Error codes of the %SHMIPC_ERROR domain. Values are never renumbered;
  * new codes are only appended. Messages name the object and the failed
@@ -72,6 +74,7 @@ typedef enum {
   SHMIPC_ERROR_NOT_OBJECT = 13,
   SHMIPC_ERROR_UNPUBLISHED = 14,
   SHMIPC_ERROR_NOT_OWNER = 15,
+  SHMIPC_ERROR_OVERRUN = 16,
 } ShmipcError;
 
 SHMIPC_PUBLIC

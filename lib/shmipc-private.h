@@ -38,9 +38,10 @@ G_GNUC_INTERNAL
 gboolean _shmipc_process_alive      (gint32    pid);
 
 /* An owner word names a process for as long as it runs: its pid in the
- * low 31 bits, the low 32 bits of its start time above (a recycled pid is
- * not taken for the process it names). */
-#define OWNER_PID(owner) ((gint32) ((owner) & 0x7fffffff))
+ * low 30 bits (Linux caps pids at 2^22), the low 32 bits of its start
+ * time above (a recycled pid is not taken for the process it names).
+ * Bits 30 and 31 are left to the channel's slots as flags. */
+#define OWNER_PID(owner) ((gint32) ((owner) & 0x3fffffff))
 G_GNUC_INTERNAL
 guint64 _shmipc_owner_word (pid_t pid, guint64 start);
 G_GNUC_INTERNAL

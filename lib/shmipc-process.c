@@ -92,7 +92,7 @@ guint64
 _shmipc_owner_word (pid_t   pid,
                     guint64 start)
 {
-  return ((start & 0xffffffffu) << 32) | ((guint64) pid & 0x7fffffff);
+  return ((start & 0xffffffffu) << 32) | ((guint64) pid & 0x3fffffff);
 }
 
 /* TRUE when the process named by @owner still runs. */

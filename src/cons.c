@@ -41,6 +41,7 @@ static gboolean opt_version;
 static gboolean opt_stream;
 static gchar *opt_capacity;
 static gchar *opt_timeout;
+static gchar *opt_slow;
 static gchar *opt_mode;
 
 static gboolean
@@ -99,6 +100,8 @@ static const GOptionEntry entries[] = {
     "With --stream: permission bits of a new channel, in octal, applied exactly (default: 0600)", "MODE" },
   { "timeout", 0, 0, G_OPTION_ARG_STRING, &opt_timeout,
     "With --stream: fail when no data comes for SECONDS (default: wait for ever)", "SECONDS" },
+  { "slow", 0, 0, G_OPTION_ARG_STRING, &opt_slow,
+    "With --stream: what a channel cons creates does about a slow reader: wait for it (default) or drop it", "wait|drop" },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Show the version and exit", NULL },
   { NULL }
@@ -125,15 +128,21 @@ static const char description[] =
   "Anything but a shared-memory object under the name (a FIFO, a directory,\n"
   "a socket, a symbolic link, a device) is refused at once and left alone.\n"
   "\n"
-  "--stream: cons copies the stream that \"prod --stream\" writes into the\n"
-  "channel to standard output, until prod's end of file, then removes the\n"
-  "channel. Either may start first; the first creates the channel (a ring of\n"
-  "--capacity bytes, mode --mode). When prod dies, cons first writes every\n"
-  "byte prod had sent, then fails. --keep, --raw, --wait and --key do not\n"
-  "apply to a stream (usage error); --quiet changes nothing. When cons fails,\n"
-  "or is stopped by SIGINT, SIGTERM or SIGHUP, it removes the channel; on a\n"
-  "signal it prints \"cons: interrupted by SIGNAL\" and then dies of that\n"
-  "signal. When standard output is a closed pipe, cons removes the channel\n"
+  "--stream: cons attaches to the channel as one more reader (up to 28 at\n"
+  "once) and copies the stream that \"prod --stream\" writes into it to\n"
+  "standard output, until prod's end of file. Any may start first; the\n"
+  "first creates the channel (a ring of --capacity bytes, mode --mode, the\n"
+  "--slow policy). The first reader gets the stream from its first byte; a\n"
+  "reader that comes later starts where the stream then is (see \"prod\n"
+  "--readers\"). When prod dies, cons first writes every byte prod had sent,\n"
+  "then fails. Under the drop policy, a cons that falls a whole ring behind\n"
+  "writes every byte it had intact, then fails (\"fell N bytes behind the\n"
+  "producer (overrun)\"). --keep, --raw, --wait and --key do not apply to a\n"
+  "stream (usage error); --quiet changes nothing. The last reader to leave,\n"
+  "at the end of the stream or failing, removes the channel. On SIGINT,\n"
+  "SIGTERM or SIGHUP cons leaves the channel (prod goes on for the other\n"
+  "readers), prints \"cons: interrupted by SIGNAL\" and then dies of that\n"
+  "signal. When standard output is a closed pipe, cons leaves the channel\n"
   "and ends quietly, killed by SIGPIPE, as other filters do.\n"
   "\n"
   "Exit status: 0 on success, 1 on failure (including a --wait that timed\n"
@@ -147,7 +156,7 @@ static int
 stream_main (int argc, char **argv)
 {
   ToolStream stream = { SHMIPC_CHANNEL_CONSUMER, NULL, SHMIPC_BACKEND_AUTO, 0,
-                        SHMIPC_DEFAULT_MODE, -1, NULL };
+                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT };
 
   if (argc > 1)
     tool_usage_error ("unexpected argument \"%s\" (name the channel with --name)", argv[1]);
@@ -162,7 +171,7 @@ stream_main (int argc, char **argv)
   if (opt_force)
     tool_usage_error ("--force does not apply to --stream (a channel is always published)");
   tool_stream_set_options (&stream, opt_name, opt_backend, opt_mode, opt_capacity,
-                           opt_timeout);
+                           opt_timeout, opt_slow);
   return tool_run_stream (&stream);
 }
 
@@ -195,6 +204,8 @@ main (int    argc,
     tool_usage_error ("--mode needs --stream (cons creates no object otherwise)");
   if (opt_timeout != NULL)
     tool_usage_error ("--timeout needs --stream (see --wait)");
+  if (opt_slow != NULL)
+    tool_usage_error ("--slow needs --stream");
   if (argc > 1)
     tool_usage_error ("unexpected argument \"%s\" (name the object with --name)", argv[1]);
   if (opt_key != NULL && opt_name != NULL)

@@ -43,6 +43,8 @@ static gboolean opt_version;
 static gboolean opt_stream;
 static gchar *opt_capacity;
 static gchar *opt_timeout;
+static gchar *opt_readers;
+static gchar *opt_slow;
 
 static const GOptionEntry entries[] = {
   { "name", 'n', 0, G_OPTION_ARG_FILENAME, &opt_name,
@@ -68,7 +70,11 @@ static const GOptionEntry entries[] = {
   { "capacity", 0, 0, G_OPTION_ARG_STRING, &opt_capacity,
     "With --stream: ring size of a new channel (default: 4M; 4K to 64G, suffixes K, M, G)", "SIZE" },
   { "timeout", 0, 0, G_OPTION_ARG_STRING, &opt_timeout,
-    "With --stream: fail when the consumer makes no room for SECONDS (default: wait for ever)", "SECONDS" },
+    "With --stream: fail when the readers make no room (or, with --readers, do not come) for SECONDS (default: wait for ever)", "SECONDS" },
+  { "readers", 0, 0, G_OPTION_ARG_STRING, &opt_readers,
+    "With --stream: wait for N readers before sending, so that each gets the whole stream (default: 1; at most 28)", "N" },
+  { "slow", 0, 0, G_OPTION_ARG_STRING, &opt_slow,
+    "With --stream: what a new channel does about a slow reader: wait for it (default) or drop it", "wait|drop" },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Show the version and exit", NULL },
   { NULL }
@@ -101,13 +107,23 @@ static const char description[] =
   "before and after writing (\"display: prod\").\n"
   "\n"
   "--stream: prod copies standard input (or --input FILE) into a channel, a\n"
-  "ring of --capacity bytes in the object, until end of file; \"cons --stream\"\n"
-  "copies it to its standard output. Either may start first. When the input\n"
-  "fits the ring prod may finish before cons starts: the bytes wait in the\n"
-  "object. MESSAGE, --size, --key, --exclusive and --force do not apply to a\n"
-  "stream (usage error); --quiet changes nothing. When prod fails, or is\n"
-  "stopped by SIGINT, SIGTERM or SIGHUP, it removes the channel; on a signal\n"
-  "it prints \"prod: interrupted by SIGNAL\" and then dies of that signal.\n"
+  "ring of --capacity bytes in the object, until end of file; each \"cons\n"
+  "--stream\" on the channel (up to 28 at once) copies it to its standard\n"
+  "output. Any may start first. The first reader to come gets the stream\n"
+  "from its first byte: when the input fits the ring prod may finish before\n"
+  "it starts, the bytes wait in the object. A reader that comes later starts\n"
+  "where the stream then is; --readers=N makes prod wait for N readers before\n"
+  "sending, so that all of them get everything. --slow sets what a channel\n"
+  "prod creates does about a slow reader: \"wait\" (lossless: the slowest\n"
+  "reader sets the pace) or \"drop\" (prod never waits; a reader that falls a\n"
+  "whole ring behind is cut off, and fails). A reader that dies or quits\n"
+  "before the end does not stop prod: it goes on for the others, names the\n"
+  "lost reader, and exits 1 at the end, as tee(1) does; when every reader is\n"
+  "gone prod fails at once. MESSAGE, --size, --key, --exclusive and --force\n"
+  "do not apply to a stream (usage error); --quiet changes nothing. When\n"
+  "prod fails, or is stopped by SIGINT, SIGTERM or SIGHUP, it removes the\n"
+  "channel; on a signal it prints \"prod: interrupted by SIGNAL\" and then\n"
+  "dies of that signal.\n"
   "\n"
   "Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"
   "Environment: SHMIPC_NAME (default object name), SHMIPC_BACKEND (posix,\n"
@@ -158,7 +174,7 @@ static int
 stream_main (int argc)
 {
   ToolStream stream = { SHMIPC_CHANNEL_PRODUCER, NULL, SHMIPC_BACKEND_AUTO, 0,
-                        SHMIPC_DEFAULT_MODE, -1, NULL };
+                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT };
 
   if (argc > 1)
     tool_usage_error ("--stream takes no MESSAGE (it reads standard input or --input)");
@@ -171,7 +187,9 @@ stream_main (int argc)
   if (opt_force)
     tool_usage_error ("--force does not apply to --stream");
   tool_stream_set_options (&stream, opt_name, opt_backend, opt_mode, opt_capacity,
-                           opt_timeout);
+                           opt_timeout, opt_slow);
+  if (opt_readers != NULL)
+    stream.readers = tool_parse_readers ("--readers", opt_readers);
   stream.input = opt_input;
   return tool_run_stream (&stream);
 }
@@ -205,6 +223,10 @@ main (int    argc,
     tool_usage_error ("--capacity needs --stream");
   if (opt_timeout != NULL)
     tool_usage_error ("--timeout needs --stream");
+  if (opt_readers != NULL)
+    tool_usage_error ("--readers needs --stream");
+  if (opt_slow != NULL)
+    tool_usage_error ("--slow needs --stream");
   if (argc > 2)
     tool_usage_error ("too many arguments (give one MESSAGE; quote it if it has spaces)");
   if (argc == 2 && opt_input != NULL)

@@ -508,6 +508,29 @@ tool_parse_capacity (const char *option,
   return (gsize) capacity;
 }
 
+guint
+tool_parse_readers (const char *option,
+                    const char *value)
+{
+  guint64 n = 0;
+
+  if (!g_ascii_string_to_unsigned (value, 10, 1, SHMIPC_CHANNEL_MAX_READERS, &n, NULL))
+    tool_usage_error ("%s: invalid number of readers \"%s\" (expected 1 to %u)",
+                      option, value, (guint) SHMIPC_CHANNEL_MAX_READERS);
+  return (guint) n;
+}
+
+ShmipcChannelPolicy
+tool_parse_policy (const char *option,
+                   const char *value)
+{
+  if (g_strcmp0 (value, "wait") == 0)
+    return SHMIPC_CHANNEL_POLICY_WAIT;
+  if (g_strcmp0 (value, "drop") == 0)
+    return SHMIPC_CHANNEL_POLICY_DROP;
+  tool_usage_error ("%s: unknown policy \"%s\" (expected wait or drop)", option, value);
+}
+
 /* The channel the signal handler aborts, and the first signal caught. */
 static ShmipcChannel *volatile stream_channel;
 static volatile sig_atomic_t stream_signal;
@@ -606,7 +629,8 @@ tool_stream_set_options (ToolStream *stream,
                          const char *backend,
                          const char *mode,
                          const char *capacity,
-                         const char *timeout)
+                         const char *timeout,
+                         const char *slow)
 {
   if (backend != NULL)
     stream->backend = tool_parse_backend ("--backend", backend);
@@ -621,6 +645,8 @@ tool_stream_set_options (ToolStream *stream,
     stream->capacity = tool_parse_capacity ("--capacity", capacity);
   if (timeout != NULL)
     stream->timeout_ms = tool_parse_timeout ("--timeout", timeout);
+  if (slow != NULL)
+    stream->policy = tool_parse_policy ("--slow", slow);
   stream->name = name != NULL ? name : tool_default_name ();
 }
 
@@ -629,7 +655,11 @@ tool_run_stream (const ToolStream *stream)
 {
   ShmipcChannel *channel;
   GError *error = NULL;
+  gint32 *lost = NULL;
+  guint n_lost = 0;
+  gboolean remove;
   gboolean ok;
+  guint i;
   int fd;
   int err;
   int signo;
@@ -651,8 +681,11 @@ tool_run_stream (const ToolStream *stream)
     }
 
   catch_stream_signals ();
-  channel = shmipc_channel_open (stream->name, stream->role, stream->capacity,
-                                 stream->mode, stream->backend, &error);
+  /* Room for the readers asked for, whatever the default. */
+  channel = shmipc_channel_open_full (stream->name, stream->role, stream->capacity,
+                                      stream->mode, stream->backend,
+                                      MAX (stream->readers, SHMIPC_CHANNEL_DEFAULT_READERS),
+                                      stream->policy, &error);
   if (channel == NULL)
     {
       if (stream_signal != 0)
@@ -669,14 +702,25 @@ tool_run_stream (const ToolStream *stream)
     shmipc_channel_abort (channel);
 
   if (stream->role == SHMIPC_CHANNEL_PRODUCER)
-    ok = shmipc_channel_send_fd (channel, fd, NULL, stream->timeout_ms, &error);
+    {
+      /* One reader needs no wait: the first to come gets the stream from
+       * its first byte. */
+      ok = (stream->readers <= 1 ||
+            shmipc_channel_wait_readers (channel, stream->readers, stream->timeout_ms, &error)) &&
+           shmipc_channel_send_fd (channel, fd, NULL, stream->timeout_ms, &error);
+      lost = shmipc_channel_get_lost_readers (channel, &n_lost);
+      /* The readers still reading the rest remove the channel. */
+      remove = !ok;
+    }
   else
-    ok = shmipc_channel_receive_fd (channel, fd, NULL, stream->timeout_ms, &error);
+    {
+      ok = shmipc_channel_receive_fd (channel, fd, NULL, stream->timeout_ms, &error);
+      /* The last reader to leave removes the channel. */
+      remove = shmipc_channel_leave (channel);
+    }
 
-  /* The consumer removes the channel after the end of the stream; either
-   * end removes it when the stream failed or was interrupted. The peer
-   * may have removed it first. */
-  if (!ok || stream->role == SHMIPC_CHANNEL_CONSUMER)
+  /* The other end may have removed it first. */
+  if (remove)
     {
       GError *unlink_error = NULL;
 
@@ -692,7 +736,7 @@ tool_run_stream (const ToolStream *stream)
     }
 
   stream_channel = NULL;
-  /* Aborts the stream if it is not complete, so that the peer stops. */
+  /* Aborts the stream if it is not complete, so that the readers stop. */
   shmipc_channel_free (channel);
 
   signo = stream_signal;
@@ -702,6 +746,19 @@ tool_run_stream (const ToolStream *stream)
       tool_message ("interrupted by %s", signal_name (signo));
       die_of_signal (signo);
     }
+  /* As tee(1): the others got everything, but these did not. When every
+   * reader is gone, the error names the last one. */
+  if (!ok && g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED) && n_lost > 0)
+    n_lost--;
+  for (i = 0; i < n_lost; i++)
+    tool_message ("lost a reader: process %d left or died before the end of the stream",
+                  (int) lost[i]);
+  if (ok && n_lost > 0)
+    {
+      g_free (lost);
+      return TOOL_EXIT_FAILURE;
+    }
+  g_free (lost);
   if (ok)
     return TOOL_EXIT_SUCCESS;
 

@@ -118,6 +118,13 @@ gint tool_parse_timeout (const char *option, const char *value);
  * library's limits); a bad value is a usage error. */
 gsize tool_parse_capacity (const char *option, const char *value);
 
+/* Parses prod's --readers value: 1 to SHMIPC_CHANNEL_MAX_READERS; a bad
+ * value is a usage error. */
+guint tool_parse_readers (const char *option, const char *value);
+
+/* Parses a --slow value: "wait" or "drop"; a bad value is a usage error. */
+ShmipcChannelPolicy tool_parse_policy (const char *option, const char *value);
+
 typedef struct {
   ShmipcChannelRole role;
   const char *name;
@@ -126,6 +133,8 @@ typedef struct {
   guint mode;
   gint timeout_ms;      /* longest wait for the peer; -1: for ever */
   const char *input;    /* producer: a file, or NULL or "-" for stdin */
+  guint readers;        /* producer: readers to wait for (1: do not wait) */
+  ShmipcChannelPolicy policy;   /* of a channel this command creates */
 } ToolStream;
 
 /* Fills @stream from the options prod and cons share with --stream
@@ -136,17 +145,21 @@ void tool_stream_set_options (ToolStream *stream,
                               const char *backend,
                               const char *mode,
                               const char *capacity,
-                              const char *timeout);
+                              const char *timeout,
+                              const char *slow);
 
-/* Runs one end of a stream: the producer copies its input into the
- * channel, the consumer copies the channel to standard output. Handles
- * SIGHUP, SIGINT and SIGTERM (the channel is aborted and removed, a
- * message is printed, then the process dies of the same signal) and
- * SIGPIPE (ignored; a consumer whose standard output is a closed pipe
- * removes the channel, then dies of SIGPIPE quietly unless SIGPIPE was
- * ignored when it started). Removal follows shmipc_channel_open(): the
- * consumer removes the channel after the end of the stream, either end
- * removes it when the stream fails.
+/* Runs one end of a stream: the producer waits for stream->readers
+ * readers (when more than 1) and copies its input into the channel; a
+ * reader copies the channel to standard output. Handles SIGHUP, SIGINT
+ * and SIGTERM (the producer aborts and removes the channel, a reader
+ * leaves it; a message is printed, then the process dies of the same
+ * signal) and SIGPIPE (ignored; a reader whose standard output is a
+ * closed pipe leaves, then dies of SIGPIPE quietly unless SIGPIPE was
+ * ignored when it started). Removal follows shmipc_channel_open_full():
+ * the last reader to leave removes the channel, after the end of the
+ * stream or on failure; the producer removes it when the stream fails.
+ * A producer that lost readers (dead, or gone before the end) names each
+ * and fails at the end, as tee(1) does.
  * Returns TOOL_EXIT_SUCCESS or, after printing "PROG: message",
  * TOOL_EXIT_FAILURE. */
 int tool_run_stream (const ToolStream *stream);

@@ -41,6 +41,7 @@ details_of (const ShmipcObjectInfo *info)
 {
   GPtrArray *details = g_ptr_array_new_with_free_func (g_free);
   const ShmipcChannelInfo *channel = info->channel;
+  guint i;
 
   if (channel != NULL)
     {
@@ -53,7 +54,23 @@ details_of (const ShmipcObjectInfo *info)
                   g_strdup_printf ("%" G_GUINT64_FORMAT, channel->write_position));
       add_detail (details, "State", g_strdup (shmipc_channel_state_to_string (channel->state)));
       add_detail (details, "Producer pid", pid_string (channel->producer_pid, channel->producer_alive));
-      add_detail (details, "Consumer pid", pid_string (channel->consumer_pid, channel->consumer_alive));
+      add_detail (details, "Policy", g_strdup (shmipc_channel_policy_to_string (channel->policy)));
+      add_detail (details, "Readers",
+                  g_strdup_printf ("%u of at most %u%s", channel->n_readers, channel->max_readers,
+                                   channel->awaiting_first_reader ?
+                                   " (the stream waits for its first reader)" : ""));
+      for (i = 0; i < channel->n_readers; i++)
+        {
+          const ShmipcChannelReaderInfo *reader = &channel->readers[i];
+          g_autofree gchar *label = g_strdup_printf ("Reader %u", reader->slot);
+
+          add_detail (details, label,
+                      g_strdup_printf ("pid %d (%s), %s, position %" G_GUINT64_FORMAT
+                                       ", lag %" G_GUINT64_FORMAT, reader->pid,
+                                       reader->alive ? "alive" : "dead",
+                                       shmipc_channel_reader_state_to_string (reader->state),
+                                       reader->position, reader->lag));
+        }
       add_detail (details, "Stale", g_strdup (info->stale ? "yes" : "no"));
     }
   else if (info->header_error != NULL)
@@ -188,12 +205,14 @@ void
 tool_list_format (GPtrArray *objects,
                   GString   *out)
 {
-  enum { TYPE, NAME, ID, SIZE, MODE, OWNER, ATTACHED, FORMAT, MODIFIED, N_COLUMNS };
+  enum { TYPE, NAME, ID, SIZE, MODE, OWNER, ATTACHED, READERS, FORMAT, MODIFIED, N_COLUMNS };
   static const gchar *const headers[N_COLUMNS] = {
-    "TYPE", "NAME/KEY", "ID", "SIZE", "MODE", "OWNER", "ATTACHED", "FORMAT", "MODIFIED"
+    "TYPE", "NAME/KEY", "ID", "SIZE", "MODE", "OWNER", "ATTACHED", "READERS", "FORMAT", "MODIFIED"
   };
   /* Numbers are right-aligned, text left-aligned. */
-  static const gboolean right[N_COLUMNS] = { FALSE, FALSE, TRUE, TRUE, FALSE, FALSE, TRUE, FALSE, FALSE };
+  static const gboolean right[N_COLUMNS] = {
+    FALSE, FALSE, TRUE, TRUE, FALSE, FALSE, TRUE, TRUE, FALSE, FALSE
+  };
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
   gsize widths[N_COLUMNS];
   guint rows = objects->len + 1;
@@ -212,6 +231,9 @@ tool_list_format (GPtrArray *objects,
       g_ptr_array_add (cells, g_strdup_printf ("%04o", info->mode));
       g_ptr_array_add (cells, g_strdup (info->owner));
       g_ptr_array_add (cells, g_strdup_printf ("%" G_GUINT64_FORMAT, info->nattch));
+      /* A channel's reader slots in use; "-" for anything else. */
+      g_ptr_array_add (cells, info->channel != NULL ?
+                       g_strdup_printf ("%u", info->channel->n_readers) : g_strdup ("-"));
       g_ptr_array_add (cells, format_cell (info));
       g_ptr_array_add (cells, format_time (info->mtime, "%Y-%m-%d %H:%M"));
     }
@@ -382,6 +404,41 @@ json_member_time (Json        *json,
     g_string_append (json->out, "null");
 }
 
+static void
+json_member_bool (Json        *json,
+                  const gchar *name,
+                  gboolean     value)
+{
+  json_member (json, name);
+  g_string_append (json->out, value ? "true" : "false");
+}
+
+/* A channel's "readers": one object per reader slot in use. */
+static void
+json_readers (Json                    *json,
+              const ShmipcChannelInfo *channel)
+{
+  guint i;
+
+  json_member (json, "readers");
+  json_open (json, '[');
+  for (i = 0; i < channel->n_readers; i++)
+    {
+      const ShmipcChannelReaderInfo *reader = &channel->readers[i];
+
+      json_next (json);
+      json_open (json, '{');
+      json_member_int (json, "slot", reader->slot);
+      json_member_int (json, "pid", reader->pid);
+      json_member_bool (json, "alive", reader->alive);
+      json_member_string (json, "state", shmipc_channel_reader_state_to_string (reader->state));
+      json_member_int (json, "position", (gint64) reader->position);
+      json_member_int (json, "lag", (gint64) reader->lag);
+      json_close (json, '}');
+    }
+  json_close (json, ']');
+}
+
 /* "name", exact when it is UTF-8; otherwise with U+FFFD for each byte
  * that is not, and the exact bytes in base64 as "name_base64". */
 static void
@@ -453,9 +510,12 @@ json_object_info (Json                   *json,
   json_member_time (json, "mtime", info->mtime);
   json_member_time (json, "ctime", info->ctime);
   if (has_stale (info))
+    json_member_bool (json, "stale", info->stale);
+  if (info->channel != NULL)
     {
-      json_member (json, "stale");
-      g_string_append (json->out, info->stale ? "true" : "false");
+      json_member_string (json, "policy", shmipc_channel_policy_to_string (info->channel->policy));
+      json_member_int (json, "max_readers", info->channel->max_readers);
+      json_readers (json, info->channel);
     }
   if (details != NULL)
     {

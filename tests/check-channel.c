@@ -25,15 +25,40 @@ Suite *channel_suite (void);
 #define CAP (64 * 1024)
 #define SEED 0x5eed
 
-/* Header offsets, as documented in shmipc-channel.c (version 1). */
+/* Header offsets, as documented in shmipc-channel-private.h (version 2). */
 #define OFF_MAGIC 0
 #define OFF_VERSION 8
 #define OFF_HEADER_SIZE 12
 #define OFF_CAPACITY 16
+#define OFF_MAX_READERS 32
+#define OFF_POLICY 36
 #define OFF_WRITE_POS 128
-#define OFF_READ_POS 256
 #define OFF_STATE 384
-#define OFF_OWNER 392
+#define OFF_HOLD 388
+#define OFF_BASE 392
+#define OFF_PRODUCER 400
+#define OFF_SLOT(i) (512 + 128 * (i))
+#define OFF_SLOT_OWNER(i) OFF_SLOT (i)
+#define OFF_SLOT_READ_POS(i) (OFF_SLOT (i) + 8)
+
+/* The pid of the reader in the first slot in use, 0 for none. */
+static gint32
+first_reader_pid (const ShmipcChannelInfo *info)
+{
+  return info->n_readers > 0 ? info->readers[0].pid : 0;
+}
+
+/* Whether @pid is one of the live readers of @info. */
+static gboolean
+has_live_reader (const ShmipcChannelInfo *info, gint32 pid)
+{
+  guint i;
+
+  for (i = 0; i < info->n_readers; i++)
+    if (info->readers[i].pid == pid && info->readers[i].alive)
+      return TRUE;
+  return FALSE;
+}
 
 static const ShmipcBackend backends[] = { SHMIPC_BACKEND_POSIX, SHMIPC_BACKEND_SYSV };
 
@@ -519,8 +544,13 @@ START_TEST (test_busy)
   ShmipcChannelRole role;
 
   SKIP_UNLESS_BACKEND (backend);
-  p = open_ok (name, SHMIPC_CHANNEL_PRODUCER, CAP, backend);
+  /* One producer; one reader slot, so that a second reader is refused. */
+  p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, CAP, SHMIPC_DEFAULT_MODE,
+                                backend, 1, SHMIPC_CHANNEL_POLICY_WAIT, &error);
+  ck_assert_no_error (error);
+  ck_assert_uint_eq (shmipc_channel_get_max_readers (p), 1);
   c = open_ok (name, SHMIPC_CHANNEL_CONSUMER, CAP, backend);
+  ck_assert_uint_eq (shmipc_channel_get_max_readers (c), 1);
   for (role = SHMIPC_CHANNEL_PRODUCER; role <= SHMIPC_CHANNEL_CONSUMER; role++)
     {
       ck_assert_ptr_null (shmipc_channel_open (name, role, CAP, SHMIPC_DEFAULT_MODE,
@@ -569,9 +599,13 @@ START_TEST (test_dead_holder_taken_over)
       ck_assert_int_eq (child_status (pid), 0);
       ch = open_ok (name, role, CAP, backend);
       ck_assert (shmipc_channel_inspect (shmipc_channel_get_segment (ch), &info, NULL));
-      ck_assert_int_eq (role == SHMIPC_CHANNEL_PRODUCER ? info.producer_pid : info.consumer_pid,
-                        getpid ());
-      ck_assert (role == SHMIPC_CHANNEL_PRODUCER ? info.producer_alive : info.consumer_alive);
+      if (role == SHMIPC_CHANNEL_PRODUCER)
+        {
+          ck_assert_int_eq (info.producer_pid, getpid ());
+          ck_assert (info.producer_alive);
+        }
+      else
+        ck_assert (has_live_reader (&info, getpid ()));
       shmipc_channel_unlink (ch, NULL);
       shmipc_channel_free (ch);
     }
@@ -717,9 +751,14 @@ START_TEST (test_abort_from_signal)
   ck_assert_int_eq (kill (pid, SIGUSR1), 0);
   ck_assert_int_eq (child_status (pid), 0);
 
-  /* The survivor is told at once. */
+  /* The survivor is told: a reader at once; a producer whose only
+   * reader left before the end when it next looks at its readers (here,
+   * at the end of its stream; a write that finds room does not look). */
   if (child_role == SHMIPC_CHANNEL_CONSUMER)
-    ck_assert (!shmipc_channel_write (ch, "x", 1, 0, &error));
+    {
+      ck_assert (shmipc_channel_write (ch, "x", 1, 0, NULL));
+      ck_assert (!shmipc_channel_close_write (ch, &error));
+    }
   else
     ck_assert_int_lt (shmipc_channel_read (ch, &pid, 1, 0, &error), 0);
   ck_assert_shmipc_error (error, SHMIPC_ERROR_PEER_DIED);
@@ -835,7 +874,7 @@ put64 (guint8 *h, gsize off, guint64 v)
   memcpy (h + off, &v, 8);
 }
 
-/* A segment with a valid version 1 header and an empty ring. */
+/* A segment with a valid version 2 header and an empty ring. */
 static ShmipcSegment *
 make_header (const char *name, ShmipcBackend backend)
 {
@@ -850,6 +889,11 @@ make_header (const char *name, ShmipcBackend backend)
   put32 (h, OFF_VERSION, SHMIPC_CHANNEL_VERSION);
   put32 (h, OFF_HEADER_SIZE, SHMIPC_CHANNEL_HEADER_SIZE);
   put64 (h, OFF_CAPACITY, CAP);
+  put32 (h, OFF_MAX_READERS, 4);
+  put32 (h, OFF_POLICY, SHMIPC_CHANNEL_POLICY_WAIT);
+  put32 (h, OFF_HOLD, 1);
+  for (guint i = 0; i < SHMIPC_CHANNEL_MAX_READERS; i++)
+    put64 (h, OFF_SLOT_READ_POS (i), G_MAXUINT64);
   return seg;
 }
 
@@ -896,7 +940,23 @@ START_TEST (test_corrupt_headers)
 
   put32 (h, OFF_VERSION, 99);
   expect_corrupt (name, backend, "bad version");
+  put32 (h, OFF_VERSION, 1);
+  expect_corrupt (name, backend, "the version of shmipc 0.1");
+  error = NULL;
+  ck_assert (!shmipc_channel_inspect (seg, &info, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_CORRUPT);
+  ck_assert_msg (strstr (error->message, "shmipc 0.1") != NULL, "%s", error->message);
+  g_clear_error (&error);
   put32 (h, OFF_VERSION, SHMIPC_CHANNEL_VERSION);
+
+  put32 (h, OFF_MAX_READERS, 0);
+  expect_corrupt (name, backend, "no reader slot");
+  put32 (h, OFF_MAX_READERS, SHMIPC_CHANNEL_MAX_READERS + 1);
+  expect_corrupt (name, backend, "more reader slots than fit");
+  put32 (h, OFF_MAX_READERS, 4);
+  put32 (h, OFF_POLICY, 2);
+  expect_corrupt (name, backend, "unknown policy");
+  put32 (h, OFF_POLICY, SHMIPC_CHANNEL_POLICY_WAIT);
 
   put32 (h, OFF_HEADER_SIZE, 64);
   expect_corrupt (name, backend, "bad header size");
@@ -911,12 +971,35 @@ START_TEST (test_corrupt_headers)
   put64 (h, OFF_CAPACITY, CAP);
 
   put64 (h, OFF_WRITE_POS, 10);
-  put64 (h, OFF_READ_POS, 11);
-  expect_corrupt (name, backend, "read after write");
+  put64 (h, OFF_BASE, 11);
+  expect_corrupt (name, backend, "stream base after write");
   put64 (h, OFF_WRITE_POS, CAP + 12);
   expect_corrupt (name, backend, "more than the capacity written");
   put64 (h, OFF_WRITE_POS, 11);
   ck_assert (shmipc_channel_inspect (seg, &info, NULL));
+
+  /* A reader slot in use, at a position after the producer's. */
+  put32 (h, OFF_HOLD, 0);
+  put64 (h, OFF_SLOT_OWNER (2), ((guint64) 1 << 32) | (guint64) getpid ());
+  put64 (h, OFF_SLOT_READ_POS (2), 12);
+  ck_assert (!shmipc_channel_inspect (seg, &info, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_CORRUPT);
+  g_clear_error (&error);
+  {
+    ShmipcChannel *ch = shmipc_channel_open (name, SHMIPC_CHANNEL_PRODUCER, CAP,
+                                             SHMIPC_DEFAULT_MODE, backend, &error);
+
+    ck_assert_ptr_null (ch);
+    ck_assert_shmipc_error (error, SHMIPC_ERROR_CORRUPT);
+    g_clear_error (&error);
+  }
+  put64 (h, OFF_SLOT_READ_POS (2), 11);
+  ck_assert (shmipc_channel_inspect (seg, &info, NULL));
+  ck_assert_uint_eq (info.n_readers, 1);
+  ck_assert_uint_eq (info.readers[0].slot, 2);
+  ck_assert_uint_eq (info.readers[0].position, 11);
+  put64 (h, OFF_SLOT_OWNER (2), 0);
+  put64 (h, OFF_SLOT_READ_POS (2), G_MAXUINT64);
 
   put32 (h, OFF_STATE, 7);
   ck_assert (!shmipc_channel_inspect (seg, &info, &error));
@@ -945,7 +1028,7 @@ check_usable (const char *name, ShmipcBackend backend, ShmipcChannel *consumer,
 
   ck_assert (shmipc_channel_inspect (shmipc_channel_get_segment (consumer), &info, NULL));
   ck_assert_uint_eq (info.capacity, capacity);
-  ck_assert_int_eq (info.consumer_pid, getpid ());
+  ck_assert_int_eq (first_reader_pid (&info), getpid ());
   ck_assert_int_eq (info.producer_pid, 0);
   ck_assert_uint_eq (info.fill, 0);
   producer = open_ok (name, SHMIPC_CHANNEL_PRODUCER, CAP, backend);
@@ -1103,11 +1186,12 @@ START_TEST (test_corrupt_while_open)
   g_clear_error (&error);
   put64 (h, OFF_WRITE_POS, 10);
 
-  put64 (h, OFF_READ_POS, 11);
+  /* The reader is in the first slot. */
+  put64 (h, OFF_SLOT_READ_POS (0), 11);
   ck_assert (!shmipc_channel_reserve (p, &space, &n, 0, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_CORRUPT);
   g_clear_error (&error);
-  put64 (h, OFF_READ_POS, 0);
+  put64 (h, OFF_SLOT_READ_POS (0), 0);
 
   /* The capacity is read once at open: changing it later has no effect. */
   put64 (h, OFF_CAPACITY, G_MAXUINT64);
@@ -1164,14 +1248,21 @@ START_TEST (test_corrupt_random)
           put32 (h, OFF_HEADER_SIZE, SHMIPC_CHANNEL_HEADER_SIZE);
           put64 (h, OFF_CAPACITY, g_rand_int_range (rand, 0, 2) ? CAP
                                   : (guint64) g_rand_int_range (rand, 4096, CAP + 1));
+          put32 (h, OFF_MAX_READERS, g_rand_int_range (rand, 1, 5));
+          put32 (h, OFF_POLICY, g_rand_int_range (rand, 0, 2));
           put64 (h, OFF_WRITE_POS, w);
-          put64 (h, OFF_READ_POS, w - g_rand_int_range (rand, 0, CAP + 2));
+          put32 (h, OFF_HOLD, g_rand_int_range (rand, 0, 2));
+          put64 (h, OFF_BASE, w - g_rand_int_range (rand, 0, CAP + 2));
           put32 (h, OFF_STATE, g_rand_int_range (rand, 0, 4));
+          /* A slot held by a dead or random process, at a random place. */
+          put64 (h, OFF_SLOT_OWNER (0), g_rand_int_range (rand, 0, 2) ? 0 : g_rand_int (rand));
+          put64 (h, OFF_SLOT_READ_POS (0), g_rand_int_range (rand, 0, 4) == 0 ? G_MAXUINT64
+                                         : w - g_rand_int_range (rand, 0, CAP + 2));
         }
       if (level >= 3)
         {
-          put64 (h, OFF_OWNER, 0);
-          put64 (h, OFF_OWNER + 8, 0);
+          put64 (h, OFF_PRODUCER, 0);
+          put64 (h, OFF_SLOT_OWNER (0), 0);
         }
       shmipc_channel_inspect (seg, &info, NULL);
 
@@ -1240,8 +1331,10 @@ START_TEST (test_inspect_read_only)
   ck_assert_int_eq (info.state, SHMIPC_CHANNEL_STATE_OPEN);
   ck_assert_int_eq (info.producer_pid, getpid ());
   ck_assert (info.producer_alive);
-  ck_assert_int_eq (info.consumer_pid, 0);
-  ck_assert (!info.consumer_alive);
+  ck_assert_uint_eq (info.n_readers, 0);
+  ck_assert (info.awaiting_first_reader);
+  ck_assert_uint_eq (info.max_readers, SHMIPC_CHANNEL_DEFAULT_READERS);
+  ck_assert_int_eq (info.policy, SHMIPC_CHANNEL_POLICY_WAIT);
   ck_assert (shmipc_channel_close_write (p, NULL));
   ck_assert (shmipc_channel_inspect (ro, &info, NULL));
   ck_assert_str_eq (shmipc_channel_state_to_string (info.state), "end-of-stream");

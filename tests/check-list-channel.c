@@ -120,6 +120,33 @@ table_format (GPtrArray     *objects,
   return NULL;
 }
 
+/* The READERS cell of @name's row in the table of @objects. */
+static gchar *
+table_readers (GPtrArray     *objects,
+               const gchar   *name,
+               ShmipcBackend  backend)
+{
+  g_autoptr(GString) table = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autofree gchar *id = NULL;
+  gsize readers_at, format_at;
+  guint i;
+
+  tool_list_format (objects, table);
+  lines = g_strsplit (table->str, "\n", -1);
+  readers_at = (gsize) (strstr (lines[0], "ATTACHED") - lines[0]) + strlen ("ATTACHED");
+  format_at = (gsize) (strstr (lines[0], "FORMAT") - lines[0]);
+  if (backend == SHMIPC_BACKEND_POSIX)
+    id = g_strdup_printf (" %s ", name);
+  else
+    id = g_strdup_printf (" 0x%08x ", (guint32) shmipc_name_to_key (name));
+  for (i = 1; lines[i] != NULL; i++)
+    if (strstr (lines[i], id) != NULL)
+      return g_strstrip (g_strndup (lines[i] + readers_at, format_at - readers_at));
+  ck_abort_msg ("%s not in the table:\n%s", id, table->str);
+  return NULL;
+}
+
 /* The JSON object of @info, parsed. */
 static JsonObject *
 to_json (const ShmipcObjectInfo *info,
@@ -165,14 +192,15 @@ check_live_channel (ShmipcBackend backend)
   info = list_one (name, backend, &objects);
   ck_assert_str_eq (shmipc_object_format_to_string (info->format), "channel");
   ck_assert_uint_eq (info->size, SHMIPC_CHANNEL_HEADER_SIZE + CAPACITY);
-  ck_assert_detail (info, "Channel version", "1");
+  ck_assert_detail (info, "Channel version", "2");
   ck_assert_detail (info, "Capacity", "65536");
   ck_assert_detail (info, "Fill", "1000");
   ck_assert_detail (info, "Read position", "0");
   ck_assert_detail (info, "Write position", "1000");
   ck_assert_detail (info, "State", "open");
   ck_assert_detail (info, "Producer pid", me_alive);
-  ck_assert_detail (info, "Consumer pid", "none");
+  ck_assert_detail (info, "Policy", "wait");
+  ck_assert_detail (info, "Readers", "0 of at most 16 (the stream waits for its first reader)");
   ck_assert_detail (info, "Stale", "no");
   ck_assert (!info->stale);
   ck_assert_ptr_null (detail (info, "Header"));
@@ -186,6 +214,9 @@ check_live_channel (ShmipcBackend backend)
   details = json_object_get_object_member (json, "details");
   ck_assert_str_eq (json_object_get_string_member (details, "Capacity"), "65536");
   ck_assert_str_eq (json_object_get_string_member (details, "Producer pid"), me_alive);
+  ck_assert_str_eq (json_object_get_string_member (json, "policy"), "wait");
+  ck_assert_int_eq (json_object_get_int_member (json, "max_readers"), 16);
+  ck_assert_uint_eq (json_array_get_length (json_object_get_array_member (json, "readers")), 0);
 
   /* A consumer joins and reads part; the producer ends the stream. */
   consumer = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, 0600, backend, &error);
@@ -204,38 +235,42 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_ptr_nonnull (strstr (text->str, "\nFill: 600\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "\nRead position: 400\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "\nState: end-of-stream\n"));
-  line = g_strdup_printf ("\nProducer pid: %s\nConsumer pid: %s\nStale: no\n", me_alive, me_alive);
+  line = g_strdup_printf ("\nProducer pid: %s\nPolicy: wait\nReaders: 1 of at most 16\n"
+                          "Reader 0: pid %d (alive), reading, position 400, lag 600\nStale: no\n",
+                          me_alive, (int) getpid ());
   ck_assert_msg (strstr (text->str, line) != NULL, "no \"%s\" in:\n%s", line + 1, text->str);
+  {
+    JsonObject *reader;
+    JsonArray *readers;
+
+    json = to_json (looked_up, parser);
+    readers = json_object_get_array_member (json, "readers");
+    ck_assert_uint_eq (json_array_get_length (readers), 1);
+    reader = json_array_get_object_element (readers, 0);
+    ck_assert_int_eq (json_object_get_int_member (reader, "pid"), getpid ());
+    ck_assert (json_object_get_boolean_member (reader, "alive"));
+    ck_assert_int_eq (json_object_get_int_member (reader, "position"), 400);
+    ck_assert_int_eq (json_object_get_int_member (reader, "lag"), 600);
+    ck_assert_str_eq (json_object_get_string_member (reader, "state"), "reading");
+  }
 
   /* The producer leaves, its stream finished, as prod --stream does. */
   g_clear_pointer (&producer, shmipc_channel_free);
   g_clear_pointer (&info, shmipc_object_info_free);
-  info = list_one (name, backend, NULL);
-  ck_assert_detail (info, "Producer pid", "none");
-  ck_assert_detail (info, "Consumer pid", me_alive);
-  ck_assert_detail (info, "Stale", "no");
-  ck_assert (!info->stale);
-
-  /* The consumer leaves too: 600 bytes of a finished stream are still
-   * there for the next consumer, so the channel is not stale. */
-  g_clear_pointer (&consumer, shmipc_channel_free);
-  g_clear_pointer (&info, shmipc_object_info_free);
   g_clear_pointer (&objects, g_ptr_array_unref);
-  g_clear_pointer (&format, g_free);
   info = list_one (name, backend, &objects);
   ck_assert_detail (info, "Producer pid", "none");
-  ck_assert_detail (info, "Consumer pid", "none");
-  ck_assert_detail (info, "State", "end-of-stream");
-  ck_assert_detail (info, "Fill", "600");
+  g_clear_pointer (&line, g_free);
+  line = g_strdup_printf ("pid %d (alive), reading, position 400, lag 600", (int) getpid ());
+  ck_assert_detail (info, "Reader 0", line);
   ck_assert_detail (info, "Stale", "no");
   ck_assert (!info->stale);
-  format = table_format (objects, name, backend);
-  ck_assert_str_eq (format, "channel");
+  g_clear_pointer (&format, g_free);
+  format = table_readers (objects, name, backend);
+  ck_assert_str_eq (format, "1");
 
-  /* A consumer reads the rest and the end, and leaves: nobody will use
-   * it again. */
-  consumer = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, 0600, backend, &error);
-  ck_assert_no_error (error);
+  /* The consumer reads the rest and the end, and leaves: nobody will
+   * use it again. */
   ck_assert_int_eq (shmipc_channel_read (consumer, data, sizeof data, 0, &error), 600);
   ck_assert_no_error (error);
   ck_assert_int_eq (shmipc_channel_read (consumer, data, sizeof data, 0, &error), 0);
@@ -247,7 +282,7 @@ check_live_channel (ShmipcBackend backend)
   info = list_one (name, backend, &objects);
   ck_assert_detail (info, "Fill", "0");
   ck_assert_detail (info, "Read position", "1000");
-  ck_assert_detail (info, "Consumer pid", "none");
+  ck_assert_detail (info, "Readers", "0 of at most 16");
   ck_assert_detail (info, "Stale", "yes");
   ck_assert (info->stale);
   format = table_format (objects, name, backend);
@@ -284,7 +319,7 @@ check_stale_channel (ShmipcBackend backend)
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree gchar *child_alive = NULL;
   g_autofree gchar *child_dead = NULL;
-  g_autofree gchar *me_alive = pid_detail (getpid (), "alive");
+  g_autofree gchar *line = NULL;
   g_autofree gchar *format = NULL;
   JsonObject *json;
   int ready[2];
@@ -340,7 +375,7 @@ check_stale_channel (ShmipcBackend backend)
   info = list_one (name, backend, &objects);
   ck_assert_str_eq (shmipc_object_format_to_string (info->format), "channel");
   ck_assert_detail (info, "Producer pid", child_dead);
-  ck_assert_detail (info, "Consumer pid", "none");
+  ck_assert_detail (info, "Readers", "0 of at most 16 (the stream waits for its first reader)");
   ck_assert_detail (info, "State", "open");
   ck_assert_detail (info, "Fill", "11");
   ck_assert_detail (info, "Stale", "yes");
@@ -361,18 +396,23 @@ check_stale_channel (ShmipcBackend backend)
   g_clear_pointer (&format, g_free);
   info = list_one (name, backend, &objects);
   ck_assert_detail (info, "Producer pid", child_dead);
-  ck_assert_detail (info, "Consumer pid", me_alive);
+  line = g_strdup_printf ("pid %d (alive), reading, position 0, lag 11", (int) getpid ());
+  ck_assert_detail (info, "Reader 0", line);
   ck_assert_detail (info, "Stale", "no");
   ck_assert (!info->stale);
   format = table_format (objects, name, backend);
   ck_assert_str_eq (format, "channel");
 
-  /* The consumer leaves before the end of the stream: aborted, stale. */
+  /* The reader leaves before the end of the stream: its slot says so
+   * (no producer is left to notice), and the channel is stale. */
   g_clear_pointer (&consumer, shmipc_channel_free);
   g_clear_pointer (&info, shmipc_object_info_free);
   info = shmipc_object_info_lookup (name, backend, &error);
   ck_assert_no_error (error);
-  ck_assert_detail (info, "State", "aborted");
+  ck_assert_detail (info, "State", "open");
+  g_clear_pointer (&line, g_free);
+  line = g_strdup_printf ("pid %d (alive), left, position 0, lag 11", (int) getpid ());
+  ck_assert_detail (info, "Reader 0", line);
   ck_assert_detail (info, "Stale", "yes");
   ck_assert (info->stale);
   json = to_json (info, parser);

@@ -74,7 +74,9 @@ assert d["Capacity"] == "16384", d
 assert d["Fill"] == "12", d
 assert d["State"] == "open", d
 assert d["Producer pid"] == producer, d
-assert d["Consumer pid"] == "none", d
+assert d["Readers"] == "0 of at most 16 (the stream waits for its first reader)", d
+assert o["readers"] == [], o["readers"]
+assert o["policy"] == "wait" and o["max_readers"] == 16, o
 assert d["Stale"] == ("yes" if stale == "true" else "no"), d
 # Only channels and unpublished messages (whose writer runs or died) have
 # "stale". (Other tests running in parallel may list channels of their
@@ -98,9 +100,10 @@ check_backend () {
   # --info NAME: the decoded header.
   "$SHMDUMP" --backend "$backend" --info "$name" > "$scratch/info" ||
     fail "$backend: shmdump --info $name failed"
-  for line in "Backend: $backend" "Size: 20480" "Format: channel" "Channel version: 1" \
+  for line in "Backend: $backend" "Size: 20480" "Format: channel" "Channel version: 2" \
       "Capacity: 16384" "Fill: 12" "Read position: 0" "Write position: 12" \
-      "State: open" "Producer pid: $pid (alive)" "Consumer pid: none" "Stale: no"; do
+      "State: open" "Producer pid: $pid (alive)" "Policy: wait" \
+      "Readers: 0 of at most 16 (the stream waits for its first reader)" "Stale: no"; do
     grep -qxF "$line" "$scratch/info" || fail "$backend: --info lacks \"$line\": $(cat "$scratch/info")"
   done
   grep -Eq "^Pids: (.* )?$pid( |\$)" "$scratch/info" || fail "$backend: --info: $pid not among the users"
@@ -108,8 +111,9 @@ check_backend () {
   line=$(list_line "$backend" "$name" "$key")
   test -n "$line" || fail "$backend: $name not listed: $(cat "$scratch/list")"
   set -- $line
-  test "$8" = channel || fail "$backend: --list format: $line"
-  test "$9" != "(stale)" || fail "$backend: live channel listed stale: $line"
+  test "$8" = 0 || fail "$backend: --list readers: $line"
+  test "$9" = channel || fail "$backend: --list format: $line"
+  test "${10}" != "(stale)" || fail "$backend: live channel listed stale: $line"
   check_json "$backend" "$name" "$key" false "$pid (alive)"
 
   # The bytes are still a plain dump away.
@@ -122,12 +126,13 @@ check_backend () {
   wait "$pid" 2>/dev/null
   "$SHMDUMP" --backend "$backend" --info "$name" > "$scratch/info" ||
     fail "$backend: shmdump --info $name failed after the kill"
-  for line in "Producer pid: $pid (dead)" "Consumer pid: none" "Stale: yes" "Fill: 12"; do
+  for line in "Producer pid: $pid (dead)" "Stale: yes" "Fill: 12" \
+      "Readers: 0 of at most 16 (the stream waits for its first reader)"; do
     grep -qxF "$line" "$scratch/info" || fail "$backend: --info lacks \"$line\": $(cat "$scratch/info")"
   done
   line=$(list_line "$backend" "$name" "$key")
   set -- $line
-  test "$8 $9" = "channel (stale)" || fail "$backend: dead channel not listed stale: $line"
+  test "$9 ${10}" = "channel (stale)" || fail "$backend: dead channel not listed stale: $line"
   check_json "$backend" "$name" "$key" true "$pid (dead)"
   "$SHMDUMP" --backend "$backend" --info --json "$name" > "$scratch/json" ||
     fail "$backend: --info --json failed"
@@ -149,12 +154,12 @@ check_backend () {
       fail "$backend: shmdump --info $name failed"
     fill=$(wc -c < "$data" | tr -d ' ')
     for line in "Capacity: 8192" "Fill: $fill" "State: end-of-stream" "Producer pid: none" \
-        "Consumer pid: none" "Stale: no"; do
+        "Readers: 0 of at most 16 (the stream waits for its first reader)" "Stale: no"; do
       grep -qxF "$line" "$scratch/info" || fail "$backend: --info lacks \"$line\": $(cat "$scratch/info")"
     done
     line=$(list_line "$backend" "$name" "$key")
     set -- $line
-    test "$8" = channel && test "$9" != "(stale)" || fail "$backend: finished stream listed as: $line"
+    test "$9" = channel && test "${10}" != "(stale)" || fail "$backend: finished stream listed as: $line"
     SHMIPC_BACKEND=$backend "$MKOBJ" -u "$name" || fail "$backend: cannot remove $name"
   done
 }

@@ -20,7 +20,7 @@ if command -v ipcmk >/dev/null 2>&1 && command -v ipcrm >/dev/null 2>&1; then
   test "$3" = "$id" || fail "id of $key: $3, expected $id"
   test "$4" = 4096 || fail "size of $key: $4"
   test "$5" = 0640 || fail "mode of $key: $5"
-  test "$8" = raw || fail "format of $key: $8"
+  test "$9" = raw || fail "format of $key: $9"
 
   # Its bytes, by key: zeros.
   head -c 4096 /dev/zero > "$scratch/zeros"
@@ -58,7 +58,7 @@ grep -qx "Format: raw" "$scratch/info" || fail "--info: format: $(cat "$scratch/
 grep -q "^Backend: " "$scratch/info" || fail "--info: no backend"
 
 "$SHMDUMP" --list > "$scratch/list" || fail "shmdump --list"
-head -1 "$scratch/list" | grep -q '^TYPE  *NAME/KEY  *ID  *SIZE  *MODE  *OWNER  *ATTACHED  *FORMAT  *MODIFIED$' ||
+head -1 "$scratch/list" | grep -q '^TYPE  *NAME/KEY  *ID  *SIZE  *MODE  *OWNER  *ATTACHED  *READERS  *FORMAT  *MODIFIED$' ||
   fail "--list header: $(head -1 "$scratch/list")"
 if posix_in_use; then
   line=$(awk -v name="$name" '$1 == "posix" && $2 == name' "$scratch/list")

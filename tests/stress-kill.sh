@@ -178,7 +178,7 @@ victim_end_empty () {
   if [ "$victim" = prod ]; then
     grep -q '^Producer pid: none$' "$work/info"
   else
-    grep -q '^Consumer pid: none$' "$work/info"
+    grep -q '^Readers: 0 of ' "$work/info"
   fi
 }
 

@@ -27,9 +27,11 @@
  *   4-7    object size (u32): bit 31 set: (v & 0xfff) bytes, at least 1
  *          (a truncated object); clear: 4096 + v % 65537 bytes (a header
  *          and a ring of up to 64 KiB)
- *   8-519  the first 512 bytes of the object: the header fields (the rest
- *          of the 4096-byte header is padding no code reads; zero)
- *   520-   the ring, from object offset 4096
+ *   8-1031 the first 1024 bytes of the object: the header fields and
+ *          the first four reader slots (the other slots are free: owner
+ *          0, position all ones; the rest of the header is padding no
+ *          code reads)
+ *   1032-  the ring, from object offset 4096
  *
  * The object is exactly as large as the size says, and each mapping gets
  * a PROT_NONE guard page after it where the address space allows, so an
@@ -38,8 +40,9 @@
  * lie in the ring. Owner words hold arbitrary pids: the library only
  * reads /proc/PID/stat (or sends signal 0) to check them. An owner word
  * whose pid field is 0x7fffffff is replaced by this process's own owner
- * word (pid and start time, reset bit cleared), so that the paths of a
- * live peer (busy ends) are reached too.
+ * word (pid and start time, flag bits cleared), so that the paths of a
+ * live peer (busy ends) are reached too. The producer's owner word is at
+ * offset 400, a reader slot's at 512 + 128 * i.
  *
  * Environment: SHMIPC_FUZZ_NAME names the object (default
  * shmipc-fuzz-PID), SHMIPC_FUZZ_BACKEND picks "posix" or "sysv" (default:
@@ -57,7 +60,8 @@
 #include "shmipc.h"
 
 #define PREFIX 8
-#define HEADER_PART 512           /* sizeof (ChannelHeader) in the library */
+#define HEADER_PART 1024          /* the header fields and four reader slots */
+#define SLOTS_IN_INPUT 4
 #define HDR SHMIPC_CHANNEL_HEADER_SIZE
 #define MAX_RING (64 * 1024)
 #define MAX_OBJECT (HDR + MAX_RING)
@@ -474,6 +478,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   body_len = size - PREFIX;
 
   memset (image, 0, object_size);
+  /* Free reader slots beyond the input: position JOINING. */
+  if (object_size >= HDR)
+    {
+      int i;
+
+      for (i = SLOTS_IN_INPUT; i < SHMIPC_CHANNEL_MAX_READERS; i++)
+        memset (image + 512 + 128 * i + 8, 0xff, 8);
+    }
   memcpy (image, body, MIN (body_len, MIN (HEADER_PART, object_size)));
   if (body_len > HEADER_PART && object_size > HDR)
     memcpy (image + HDR, body + HEADER_PART, MIN (body_len - HEADER_PART, object_size - HDR));
@@ -483,13 +495,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       int i;
 
-      for (i = 0; i < 2; i++)
+      for (i = -1; i < SLOTS_IN_INPUT; i++)
         {
+          gsize at = i < 0 ? 400 : (gsize) (512 + 128 * i);
           guint64 owner;
 
-          memcpy (&owner, image + 392 + 8 * i, 8);
-          if ((owner & 0x7fffffff) == 0x7fffffff)
-            memcpy (image + 392 + 8 * i, &own_owner, 8);
+          if (at + 8 > object_size)
+            continue;
+          memcpy (&owner, image + at, 8);
+          if ((owner & 0x3fffffff) == 0x3fffffff)
+            memcpy (image + at, &own_owner, 8);
         }
     }
 
@@ -519,7 +534,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       CHECK (info.fill <= info.capacity);
       CHECK (info.write_position - info.read_position == info.fill);
       CHECK (info.state <= SHMIPC_CHANNEL_STATE_ABORTED);
-      CHECK (info.producer_pid >= 0 && info.consumer_pid >= 0);
+      CHECK (info.producer_pid >= 0 && info.n_readers <= info.max_readers);
       CHECK (shmipc_channel_state_to_string (info.state) != NULL);
     }
   else

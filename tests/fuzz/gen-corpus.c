@@ -22,7 +22,7 @@
 #include "shmipc.h"
 
 #define HDR SHMIPC_CHANNEL_HEADER_SIZE
-#define HEADER_PART 512
+#define HEADER_PART 1024
 
 static const char *outdir;
 static gchar *name;
@@ -31,9 +31,12 @@ static gchar *name;
 #define OFF_VERSION 8
 #define OFF_CAPACITY 16
 #define OFF_WRITE_POS 128
-#define OFF_READ_POS 256
 #define OFF_STATE 384
-#define OFF_OWNERS 392
+#define OFF_HOLD 388
+#define OFF_BASE 392
+#define OFF_PRODUCER 400
+#define OFF_SLOT0_OWNER 512
+#define OFF_READ_POS 520    /* reader slot 0's position */
 
 static void
 put_u64 (guint8 *p, guint64 v)
@@ -216,9 +219,11 @@ LLVMFuzzerInitialize (int    *argc,
   emit ("gen-wrapped-both", 3 | 16, 4000, 50, 5000, obj, 0);
 
   /* Corruptions of that header. */
-  put_u32 (obj + OFF_VERSION, 2);
-  emit ("gen-bad-version", 0, 100, 0, 5000, obj, 0);
   put_u32 (obj + OFF_VERSION, 1);
+  emit ("gen-version-1", 0, 100, 0, 5000, obj, 0);
+  put_u32 (obj + OFF_VERSION, 3);
+  emit ("gen-bad-version", 0, 100, 0, 5000, obj, 0);
+  put_u32 (obj + OFF_VERSION, 2);
   put_u64 (obj + OFF_CAPACITY, 8192);
   emit ("gen-capacity-too-big", 0, 100, 0, 5000, obj, 0);
   put_u64 (obj + OFF_CAPACITY, 5000);
@@ -232,9 +237,13 @@ LLVMFuzzerInitialize (int    *argc,
   put_u32 (obj + OFF_STATE, 7);
   emit ("gen-bad-state", 0, 100, 0, 5000, obj, 0);
   put_u32 (obj + OFF_STATE, SHMIPC_CHANNEL_STATE_ABORTED);
-  put_u64 (obj + OFF_OWNERS, 0);
-  put_u64 (obj + OFF_OWNERS + 8, 0);
+  put_u64 (obj + OFF_PRODUCER, 0);
+  put_u64 (obj + OFF_SLOT0_OWNER, 0);
   emit ("gen-aborted-no-owners", 1, 100, 0, 5000, obj, 0);
+  put_u32 (obj + OFF_STATE, SHMIPC_CHANNEL_STATE_OPEN);
+  put_u32 (obj + OFF_HOLD, 1);
+  put_u64 (obj + OFF_BASE, 7001);
+  emit ("gen-base-past-write", 2, 100, 0, 5000, obj, 0);
   /* Cut short: the magic in an object smaller than a header. */
   emit ("gen-truncated", 0, 100, 0, 0x80000000u | 700, obj, 0);
   g_free (obj);
