@@ -114,8 +114,9 @@ channel_inspect (ShmipcSegment      *segment,
         reader->state = SHMIPC_CHANNEL_READER_LEFT;
       else if (r == JOINING)
         reader->state = SHMIPC_CHANNEL_READER_JOINING;
-      else if (__atomic_load_n (&slot->cut, __ATOMIC_RELAXED) != 0 ||
-               claim > r + capacity || w - r > capacity)
+      else if (policy == SHMIPC_CHANNEL_POLICY_DROP &&
+               (__atomic_load_n (&slot->cut, __ATOMIC_RELAXED) != 0 ||
+                claim > r + capacity || w - r > capacity))
         reader->state = SHMIPC_CHANNEL_READER_OVERRUN;
       else
         reader->state = SHMIPC_CHANNEL_READER_READING;

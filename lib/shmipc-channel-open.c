@@ -797,7 +797,8 @@ leave_header (gpointer data)
     {
       guint64 owner = __atomic_load_n (&h->readers[i].owner, __ATOMIC_ACQUIRE);
 
-      if (owner != 0 && (owner & OWNER_FLAGS) == 0 && owner != channel->me &&
+      if (owner != 0 && (owner & OWNER_FLAGS) == 0 &&
+          (channel->role == SHMIPC_CHANNEL_PRODUCER || i != channel->slot) &&
           _shmipc_owner_alive (owner))
         leave->last = FALSE;
     }

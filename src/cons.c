@@ -156,7 +156,7 @@ static int
 stream_main (int argc, char **argv)
 {
   ToolStream stream = { SHMIPC_CHANNEL_CONSUMER, NULL, SHMIPC_BACKEND_AUTO, 0,
-                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT };
+                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT, FALSE };
 
   if (argc > 1)
     tool_usage_error ("unexpected argument \"%s\" (name the channel with --name)", argv[1]);

@@ -174,7 +174,7 @@ static int
 stream_main (int argc)
 {
   ToolStream stream = { SHMIPC_CHANNEL_PRODUCER, NULL, SHMIPC_BACKEND_AUTO, 0,
-                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT };
+                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT, FALSE };
 
   if (argc > 1)
     tool_usage_error ("--stream takes no MESSAGE (it reads standard input or --input)");

@@ -646,7 +646,10 @@ tool_stream_set_options (ToolStream *stream,
   if (timeout != NULL)
     stream->timeout_ms = tool_parse_timeout ("--timeout", timeout);
   if (slow != NULL)
-    stream->policy = tool_parse_policy ("--slow", slow);
+    {
+      stream->policy = tool_parse_policy ("--slow", slow);
+      stream->policy_given = TRUE;
+    }
   stream->name = name != NULL ? name : tool_default_name ();
 }
 
@@ -700,6 +703,23 @@ tool_run_stream (const ToolStream *stream)
   /* A signal that came while the channel was being opened. */
   if (stream_signal != 0)
     shmipc_channel_abort (channel);
+
+  /* --slow asked for what the channel's creator already decided
+   * otherwise: say so rather than run with the other policy. */
+  if (stream->policy_given && shmipc_channel_get_policy (channel) != stream->policy)
+    {
+      g_autofree gchar *name = tool_escape (stream->name);
+
+      tool_message ("channel \"%s\" exists with the %s policy: --slow=%s applies only to a "
+                    "channel this command creates", name,
+                    shmipc_channel_policy_to_string (shmipc_channel_get_policy (channel)),
+                    shmipc_channel_policy_to_string (stream->policy));
+      stream_channel = NULL;
+      if (stream->role == SHMIPC_CHANNEL_CONSUMER && shmipc_channel_leave (channel))
+        shmipc_channel_unlink (channel, NULL);
+      shmipc_channel_free (channel);
+      return TOOL_EXIT_FAILURE;
+    }
 
   if (stream->role == SHMIPC_CHANNEL_PRODUCER)
     {

@@ -135,6 +135,7 @@ typedef struct {
   const char *input;    /* producer: a file, or NULL or "-" for stdin */
   guint readers;        /* producer: readers to wait for (1: do not wait) */
   ShmipcChannelPolicy policy;   /* of a channel this command creates */
+  gboolean policy_given;        /* --slow: refuse a channel with another */
 } ToolStream;
 
 /* Fills @stream from the options prod and cons share with --stream

@@ -39,7 +39,7 @@ now_ms () {
 wait_size () {
   _end=$(($(now_ms) + $3 * 1000))
   while :; do
-    _n=$(wc -c <"$1" 2>/dev/null | tr -d ' ')
+    _n=$(wc -c 2>/dev/null <"$1" | tr -d ' ')
     [ "${_n:-0}" -ge "$2" ] && return 0
     [ "$(now_ms)" -ge "$_end" ] && return 1
     sleep 0.05

@@ -22,6 +22,13 @@
 #      stream nobody has read yet) and "cons --stream --timeout 1"
 #      drains and removes; it must then be gone.
 #
+# Several readers: when the victim is cons, 0 to 2 more readers (the
+# bystanders) attach before the trial starts and are never killed. prod
+# goes on for them: it exits 0, or 1 with one "prod: lost a reader:
+# process VICTIM ..." line when the victim attached and died before the
+# end; each bystander writes the whole input and exits 0; the victim,
+# which came after them, writes an exact part of the input.
+#
 # A victim killed before it attached to the channel (even while it was
 # creating the object, before it wrote the header) leaves its peer
 # waiting for a peer that never comes (either side may start first, and
@@ -93,8 +100,9 @@ awk -v n="$trials" -v seed="$seed" -v nb="$nbk" -v bk="$bk" -v ns="$nsizes" 'BEG
     first = rand() < 0.5 ? "victim" : "survivor"
     d = int(rand() * 151); k = rand() < 0.1 ? 0 : int(rand() * 301)
     kd = first == "victim" ? (k > d ? k - d : d - k) : k
-    printf "%d %s %s %d %d %s %s %d %d %.3f %.3f %.3f\n", t, be, victim, cap, inp, paced, first,
-      d, k, d / 1000, k / 1000, kd / 1000
+    extra = victim == "cons" ? int(rand() * 3) : 0
+    printf "%d %s %s %d %d %s %s %d %d %.3f %.3f %.3f %d\n", t, be, victim, cap, inp, paced, first,
+      d, k, d / 1000, k / 1000, kd / 1000, extra
   }
 }' >"$work/plan"
 
@@ -161,6 +169,31 @@ start_survivor () {
   bg_pids="$bg_pids $spid"
 }
 
+# start_bystanders: $extra readers, attached (with their channel created)
+# before the trial starts.
+start_bystanders () {
+  by_pids=""
+  _j=1
+  while [ "$_j" -le "$extra" ]; do
+    timeout 20 "$bin/cons" --stream -b "$b" -n "$n" --capacity "$cap" >"$work/by$_j" \
+      2>"$work/byerr$_j" &
+    by_pids="$by_pids $!"
+    bg_pids="$bg_pids $!"
+    _end=$(($(now_ms) + 10000))
+    until "$bin/shmdump" --info -b "$b" "$n" 2>/dev/null | grep -q "^Readers: $_j of "; do
+      [ "$(now_ms)" -lt "$_end" ] || { fail "$what: bystander $_j did not attach"; break; }
+      sleep 0.01
+    done
+    _j=$((_j + 1))
+  done
+}
+
+# is_part PART FILE: are PART's bytes found, in one piece, in FILE?
+is_part () {
+  python3 -c 'import sys; sys.exit(0 if open(sys.argv[2], "rb").read().find(open(sys.argv[1], "rb").read()) >= 0 else 1)' "$1" "$2"
+}
+
+
 # wait_send MS: waits at most MS for the survivor's end record.
 wait_send () {
   _end=$(($(now_ms) + $1))
@@ -174,6 +207,8 @@ wait_send () {
 # victim_end_empty: the channel exists and its header names no process at
 # the victim's end (the victim never attached).
 victim_end_empty () {
+  # With bystanders, prod never waits for the victim.
+  [ "$extra" -eq 0 ] || return 1
   "$bin/shmdump" --info -b "$b" "$n" >"$work/info" 2>/dev/null || return 1
   if [ "$victim" = prod ]; then
     grep -q '^Producer pid: none$' "$work/info"
@@ -196,7 +231,7 @@ list_line () {
 : >"$work/lat"
 : >"$work/results"
 skipped=0
-while read -r t b victim cap inp paced first d k d_s k_s kd_s; do
+while read -r t b victim cap inp paced first d k d_s k_s kd_s extra; do
   if [ "$b" = posix ] && ! have_posix; then
     skipped=$((skipped + 1))
     continue
@@ -208,9 +243,10 @@ while read -r t b victim cap inp paced first d k d_s k_s kd_s; do
   survivor=cons; [ "$victim" = cons ] && survivor=prod
   rm -f "$work/send" "$work/tpid" "$work/out" "$work/serr" "$work/verr"
   : >"$work/out"
-  what="trial $t ($b, kill $victim, cap $cap, input $insize $paced, $first first, d=$d k=$k)"
+  what="trial $t ($b, kill $victim, cap $cap, input $insize $paced, $first first, d=$d k=$k, $extra more readers)"
 
   # Start, sleep, kill, following the plan. tkill: the moment of the kill.
+  start_bystanders
   if [ "$first" = victim ]; then
     start_victim
     if [ "$k" -le "$d" ]; then
@@ -272,11 +308,41 @@ while read -r t b victim cap inp paced first d k d_s k_s kd_s; do
     { printf 'X'; tail -c +2 "$work/out"; } >"$work/out.x" && mv "$work/out.x" "$work/out"
   fi
   outsize=$(wc -c <"$work/out" | tr -d ' ')
-  is_prefix "$work/out" "$input" ||
-    fail "$what: the consumer's output ($outsize bytes) is not a prefix of the input"
+  if [ "$extra" -eq 0 ]; then
+    is_prefix "$work/out" "$input" ||
+      fail "$what: the consumer's output ($outsize bytes) is not a prefix of the input"
+  else
+    # The victim may have come after a bystander: a part of the stream.
+    is_part "$work/out" "$input" ||
+      fail "$what: the victim's output ($outsize bytes) is not a part of the input"
+  fi
 
   # (c) statuses and messages.
-  if [ "$vst" -ne 137 ]; then
+  if [ "$extra" -gt 0 ]; then
+    # prod goes on for the bystanders.
+    _j=1
+    for _p in $by_pids; do
+      _st=0; wait "$_p" || _st=$?
+      [ "$_st" -eq 0 ] || fail "$what: bystander $_j exit status $_st: $(cat "$work/byerr$_j")"
+      cmp -s "$work/by$_j" "$input" ||
+        fail "$what: bystander $_j wrote $(wc -c <"$work/by$_j") bytes, not the input"
+      _j=$((_j + 1))
+    done
+    if [ "$vst" -ne 137 ]; then
+      outcome="victim-finished-first"
+      [ "$sst" -eq 0 ] || fail "$what: prod status $sst after a complete stream: $(cat "$work/serr")"
+    elif [ "$sst" -eq 0 ]; then
+      outcome="readers-went-on"
+      [ ! -s "$work/serr" ] || fail "$what: prod status 0 but stderr: $(cat "$work/serr")"
+    elif [ "$sst" -eq 1 ]; then
+      outcome="readers-went-on-lost-one"
+      [ "$(wc -l <"$work/serr" | tr -d ' ')" = 1 ] &&
+        grep -q "^prod: lost a reader: process $vpid left or died before the end of the stream\$" "$work/serr" ||
+        fail "$what: prod status 1 but stderr: $(cat "$work/serr")"
+    else
+      fail "$what: prod status $sst: $(cat "$work/serr")"
+    fi
+  elif [ "$vst" -ne 137 ]; then
     # The victim had ended before the kill: the stream completed.
     outcome="victim-finished-first"
     [ "$vst" -eq 0 ] || fail "$what: the victim ended by itself with status $vst: $(cat "$work/verr")"

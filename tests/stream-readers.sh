@@ -1,0 +1,268 @@
+#!/bin/sh
+# stream-readers.sh - one prod --stream, several cons --stream: every
+# reader gets exactly the input (1 to 8 readers, both backends); a reader
+# that comes late writes an exact suffix; readers killed with SIGKILL
+# mid-stream leave the others exact and make prod name them and exit 1;
+# under --slow=drop a stopped reader is cut off (it writes an exact prefix
+# and reports the overrun) while prod and the others are unaffected; a
+# reader killed while prod waits for --readers does not count.
+#
+# Timing only decides how much of the stream a late or stopped reader
+# misses, never whether a check holds: the drop test paces the input far
+# below what a reader writing to /dev/null keeps up with, and gives the
+# stopped reader many times the ring to fall behind by.
+#
+# Copyright (C) 2026 The shmipc authors
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -eu
+. "$abs_top_srcdir/tests/stream-common.sh"
+
+head -c $((3 * 1024 * 1024 + 4321)) /dev/urandom >"$work/in"
+mkfifo "$work/fifo-in"
+insize=$(wc -c <"$work/in" | tr -d ' ')
+
+# paced FILE CHUNK MS: FILE to standard output, CHUNK bytes every MS
+# milliseconds.
+paced () {
+  python3 -c '
+import sys, time
+data = open(sys.argv[1], "rb").read()
+chunk, pause = int(sys.argv[2]), int(sys.argv[3]) / 1000.0
+out = sys.stdout.buffer
+for i in range(0, len(data), chunk):
+    out.write(data[i:i + chunk])
+    out.flush()
+    time.sleep(pause)
+' "$@"
+}
+
+# is_suffix SUFFIX FILE
+is_suffix () {
+  _n=$(wc -c <"$1" | tr -d ' ')
+  tail -c "$_n" "$2" | cmp -s - "$1"
+}
+
+# readers_attached NAME BACKEND: the number of readers shmdump --info shows.
+readers_attached () {
+  "$bin/shmdump" -b "$2" --info "$1" 2>/dev/null | sed -n 's/^Readers: \([0-9]*\) of .*/\1/p'
+}
+
+# wait_attached NAME BACKEND N: waits (at most 10 s) for N readers.
+wait_attached () {
+  _end=$(($(now_ms) + 10000))
+  while [ "$(readers_attached "$1" "$2")" != "$3" ]; do
+    [ "$(now_ms)" -lt "$_end" ] || return 1
+    sleep 0.02
+  done
+}
+
+for b in $(backends); do
+  # --- 1 to 8 readers: every output is the input. -----------------------
+  for n in 1 2 3 8; do
+    name="$pfx-$b-many-$n"
+    track "$name"
+    "$bin/prod" --stream -b "$b" -n "$name" --capacity "$cap" --readers="$n" \
+      <"$work/in" 2>"$work/prod-err" &
+    ppid=$!
+    pids=
+    i=1
+    while [ "$i" -le "$n" ]; do
+      "$bin/cons" --stream -b "$b" -n "$name" >"$work/out$i" 2>"$work/err$i" &
+      pids="$pids $!"
+      i=$((i + 1))
+    done
+    st=0; wait "$ppid" || st=$?
+    [ "$st" -eq 0 ] || fail "$b, $n readers: prod exit status $st: $(cat "$work/prod-err")"
+    i=1
+    for pid in $pids; do
+      st=0; wait "$pid" || st=$?
+      [ "$st" -eq 0 ] || fail "$b, $n readers: reader $i exit status $st: $(cat "$work/err$i")"
+      cmp -s "$work/out$i" "$work/in" ||
+        fail "$b, $n readers: reader $i wrote $(wc -c <"$work/out$i") bytes that differ from the input"
+      i=$((i + 1))
+    done
+    expect_gone "$name" "$b" "$b, $n readers"
+    echo "$b: $n readers, each got the $insize bytes"
+  done
+
+  # --- A late reader: an exact suffix; the first reader everything. -----
+  name="$pfx-$b-late"
+  track "$name"
+  paced "$work/in" 65536 10 | "$bin/prod" --stream -b "$b" -n "$name" --capacity "$cap" \
+    2>"$work/prod-err" &
+  ppid=$!
+  "$bin/cons" --stream -b "$b" -n "$name" >"$work/first" 2>"$work/first-err" &
+  first=$!
+  wait_size "$work/first" 200000 10 || fail "$b: the first reader got nothing"
+  "$bin/cons" --stream -b "$b" -n "$name" >"$work/late" 2>"$work/late-err" &
+  late=$!
+  st=0; wait "$ppid" || st=$?
+  [ "$st" -eq 0 ] || fail "$b, late reader: prod exit status $st: $(cat "$work/prod-err")"
+  st=0; wait "$first" || st=$?
+  [ "$st" -eq 0 ] && cmp -s "$work/first" "$work/in" ||
+    fail "$b, late reader: the first reader (status $st) did not get the whole input"
+  st=0; wait "$late" || st=$?
+  [ "$st" -eq 0 ] || fail "$b, late reader: exit status $st: $(cat "$work/late-err")"
+  is_suffix "$work/late" "$work/in" ||
+    fail "$b, late reader: its $(wc -c <"$work/late") bytes are not a suffix of the input"
+  expect_gone "$name" "$b" "$b, late reader"
+  echo "$b: a late reader wrote the last $(wc -c <"$work/late" | tr -d ' ') bytes exactly"
+
+  # --- Readers killed mid-stream: the others exact, prod names them. ----
+  name="$pfx-$b-kill"
+  track "$name"
+  paced "$work/in" 32768 5 | "$bin/prod" --stream -b "$b" -n "$name" --capacity "$cap" \
+    --readers=4 2>"$work/prod-err" &
+  ppid=$!
+  pids=
+  for i in 1 2 3 4; do
+    "$bin/cons" --stream -b "$b" -n "$name" >"$work/out$i" 2>"$work/err$i" &
+    pids="$pids $!"
+  done
+  # Two of the four, chosen at random, killed once each has some output.
+  victims=$(python3 -c 'import random, sys; print(*random.sample(sys.argv[1:], 2))' $pids)
+  i=1
+  for pid in $pids; do
+    case " $victims " in
+      *" $pid "*) wait_size "$work/out$i" 1 10 || fail "$b: reader $i got nothing"
+                  kill -KILL "$pid" ;;
+    esac
+    i=$((i + 1))
+  done
+  st=0; wait "$ppid" || st=$?
+  [ "$st" -eq 1 ] || fail "$b, killed readers: prod exit status $st, expected 1: $(cat "$work/prod-err")"
+  i=1
+  for pid in $pids; do
+    st=0; wait "$pid" || st=$?
+    case " $victims " in
+      *" $pid "*)
+        [ "$st" -eq 137 ] || fail "$b, killed readers: victim $i status $st"
+        is_prefix "$work/out$i" "$work/in" || fail "$b, killed readers: victim $i wrote other bytes"
+        grep -q "^prod: lost a reader: process $pid left or died before the end of the stream\$" \
+          "$work/prod-err" || fail "$b, killed readers: prod does not name $pid: $(cat "$work/prod-err")" ;;
+      *)
+        [ "$st" -eq 0 ] && cmp -s "$work/out$i" "$work/in" ||
+          fail "$b, killed readers: survivor $i (status $st) did not get the whole input" ;;
+    esac
+    i=$((i + 1))
+  done
+  [ "$(wc -l <"$work/prod-err")" -eq 2 ] || fail "$b, killed readers: prod said: $(cat "$work/prod-err")"
+  expect_gone "$name" "$b" "$b, killed readers"
+  echo "$b: two readers killed mid-stream; the other two exact, prod named both and exited 1"
+
+  # --- prod killed mid-stream: each reader writes what prod committed. --
+  name="$pfx-$b-prodkill"
+  track "$name"
+  paced "$work/in" 32768 5 >"$work/fifo-in" &
+  pacer=$!
+  "$bin/prod" --stream -b "$b" -n "$name" --capacity "$cap" --readers=3 <"$work/fifo-in" \
+    2>"$work/prod-err" &
+  ppid=$!
+  pids=
+  for i in 1 2 3; do
+    "$bin/cons" --stream -b "$b" -n "$name" >"$work/out$i" 2>"$work/err$i" &
+    pids="$pids $!"
+  done
+  wait_size "$work/out1" 100000 10 || fail "$b, prod killed: reader 1 got too little"
+  kill -KILL "$ppid"
+  wait "$ppid" || true
+  kill "$pacer" 2>/dev/null || true
+  wait "$pacer" 2>/dev/null || true
+  i=1
+  for pid in $pids; do
+    st=0; wait "$pid" || st=$?
+    [ "$st" -eq 1 ] || fail "$b, prod killed: reader $i exit status $st"
+    grep -q "^cons: .*the producer (pid $ppid) died" "$work/err$i" ||
+      fail "$b, prod killed: reader $i said: $(cat "$work/err$i")"
+    is_prefix "$work/out$i" "$work/in" || fail "$b, prod killed: reader $i wrote other bytes"
+    i=$((i + 1))
+  done
+  expect_gone "$name" "$b" "$b, prod killed"
+  echo "$b: prod killed: each of three readers wrote an exact prefix, then reported the death"
+
+  # --- drop: a stopped reader is cut off, nobody else notices. ----------
+  # 12 MiB at about 6 MB/s through a 1 MiB ring: the stopped reader falls
+  # a ring behind after a sixth of a second; the others write to
+  # /dev/null and keep up unless stalled for that long.
+  name="$pfx-$b-drop"
+  track "$name"
+  for i in 1 2 3 4; do cat "$work/in"; done >"$work/in12"
+  paced "$work/in12" 32768 5 | "$bin/prod" --stream -b "$b" -n "$name" --capacity 1M \
+    --readers=3 --slow=drop 2>"$work/prod-err" &
+  ppid=$!
+  # Whichever command comes first creates the channel: all ask for drop.
+  "$bin/cons" --stream -b "$b" -n "$name" --slow=drop >"$work/fast1" 2>"$work/err1" &
+  fast1=$!
+  "$bin/cons" --stream -b "$b" -n "$name" --slow=drop >"$work/fast2" 2>"$work/err2" &
+  fast2=$!
+  "$bin/cons" --stream -b "$b" -n "$name" --slow=drop >"$work/stopped" 2>"$work/err3" &
+  stopped=$!
+  wait_size "$work/stopped" 1 10 || fail "$b, drop: the reader to stop got nothing"
+  kill -STOP "$stopped"
+  st=0; wait "$ppid" || st=$?
+  kill -CONT "$stopped"
+  [ "$st" -eq 0 ] || fail "$b, drop: prod exit status $st: $(cat "$work/prod-err")"
+  [ ! -s "$work/prod-err" ] || fail "$b, drop: prod said: $(cat "$work/prod-err")"
+  for pid in $fast1 $fast2; do
+    st=0; wait "$pid" || st=$?
+    [ "$st" -eq 0 ] || fail "$b, drop: a running reader exited with $st: $(cat "$work/err1" "$work/err2")"
+  done
+  cmp -s "$work/fast1" "$work/in12" && cmp -s "$work/fast2" "$work/in12" ||
+    fail "$b, drop: a running reader did not get the whole input"
+  st=0; wait "$stopped" || st=$?
+  [ "$st" -eq 1 ] || fail "$b, drop: the stopped reader exited with $st: $(cat "$work/err3")"
+  grep -q "^cons: Channel \"$name\": fell [0-9]* bytes behind the producer (overrun)\$" "$work/err3" ||
+    fail "$b, drop: the stopped reader said: $(cat "$work/err3")"
+  is_prefix "$work/stopped" "$work/in12" ||
+    fail "$b, drop: the stopped reader's $(wc -c <"$work/stopped") bytes are not a prefix"
+  expect_gone "$name" "$b" "$b, drop"
+  echo "$b: drop: the stopped reader wrote $(wc -c <"$work/stopped" | tr -d ' ') exact bytes, then: $(cat "$work/err3")"
+
+  # --- A reader killed while prod waits for --readers. -------------------
+  name="$pfx-$b-wait"
+  track "$name"
+  "$bin/prod" --stream -b "$b" -n "$name" --capacity "$cap" --readers=2 <"$work/in" \
+    2>"$work/prod-err" &
+  ppid=$!
+  "$bin/cons" --stream -b "$b" -n "$name" >"$work/out1" 2>"$work/err1" &
+  dead=$!
+  wait_attached "$name" "$b" 1 || fail "$b, wait: the first reader did not attach"
+  kill -KILL "$dead"
+  wait "$dead" || true
+  sleep 0.3
+  # Still waiting: the dead reader does not count.
+  kill -0 "$ppid" 2>/dev/null || fail "$b, wait: prod did not wait for a second live reader"
+  [ ! -s "$work/out1" ] || fail "$b, wait: prod sent before two readers came"
+  "$bin/cons" --stream -b "$b" -n "$name" >"$work/out2" 2>"$work/err2" &
+  r2=$!
+  "$bin/cons" --stream -b "$b" -n "$name" >"$work/out3" 2>"$work/err3" &
+  r3=$!
+  st=0; wait "$ppid" || st=$?
+  [ "$st" -eq 1 ] || fail "$b, wait: prod exit status $st, expected 1: $(cat "$work/prod-err")"
+  grep -q "^prod: lost a reader: process $dead " "$work/prod-err" ||
+    fail "$b, wait: prod does not name $dead: $(cat "$work/prod-err")"
+  for pid in $r2 $r3; do
+    st=0; wait "$pid" || st=$?
+    [ "$st" -eq 0 ] || fail "$b, wait: a reader exited with $st"
+  done
+  cmp -s "$work/out2" "$work/in" && cmp -s "$work/out3" "$work/in" ||
+    fail "$b, wait: the two readers did not get the whole input"
+  expect_gone "$name" "$b" "$b, wait"
+  echo "$b: a reader killed while prod waited for two did not count; prod named it"
+
+  # --- --slow against a channel made with the other policy. -------------
+  name="$pfx-$b-policy"
+  track "$name"
+  "$bin/cons" --stream -b "$b" -n "$name" --timeout 20 >"$work/out1" 2>"$work/err1" &
+  r1=$!
+  wait_attached "$name" "$b" 1 || fail "$b, policy: the reader did not attach"
+  st=0
+  echo data | "$bin/prod" --stream -b "$b" -n "$name" --slow=drop 2>"$work/prod-err" || st=$?
+  [ "$st" -eq 1 ] || fail "$b, policy: prod --slow=drop on a wait channel: status $st"
+  grep -q "^prod: channel \"$name\" exists with the wait policy: --slow=drop applies only to a channel this command creates\$" \
+    "$work/prod-err" || fail "$b, policy: prod said: $(cat "$work/prod-err")"
+  wait "$r1" || true
+  echo "$b: --slow=drop refused on a channel created with wait"
+done
+
+finish
