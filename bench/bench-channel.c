@@ -4,8 +4,8 @@
  * Copyright (C) 2026 The shmipc authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Usage: bench-channel [throughput|latency|idle|all] [--backend=B]
- *        [--bytes=N] [--rounds=N] [--seconds=N]
+ * Usage: bench-channel [throughput|latency|idle|readers|all] [--backend=B]
+ *        [--bytes=N] [--rounds=N] [--seconds=N] [--fanout-bytes=N]
  * Not a test: figures depend on the machine; compare ratios from one run.
  */
 #include <errno.h>
@@ -33,6 +33,7 @@ static guint64 opt_bytes = G_GUINT64_CONSTANT (4) << 30;
 static gint opt_rounds = 100000;
 static gint opt_seconds = 5;
 static ShmipcBackend opt_backend = SHMIPC_BACKEND_AUTO;
+static guint64 opt_fanout_bytes = G_GUINT64_CONSTANT (256) << 20;
 
 static void G_GNUC_NORETURN
 die (const char *what, GError *error)
@@ -126,6 +127,154 @@ fd_read_all (int fd, guint8 *p, gsize n)
       p += k;
       n -= (gsize) k;
     }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fan-out: one writer, N readers that each read the whole stream           */
+/* ---------------------------------------------------------------------- */
+
+/* The channel: a producer (this process) and @n reader processes, each
+ * copying every byte out with shmipc_channel_read(). Returns the seconds
+ * from the first write until every reader has read the end. */
+static double
+fanout_channel (guint n)
+{
+  g_autofree gchar *name = bench_name ("fan");
+  guint8 *buf = g_malloc (CHUNK);
+  GError *error = NULL;
+  ShmipcChannel *p;
+  pid_t pids[SHMIPC_CHANNEL_MAX_READERS];
+  guint64 sent = 0;
+  double t0;
+  guint i;
+
+  memset (buf, 0x5a, CHUNK);
+  p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, 0, SHMIPC_DEFAULT_MODE,
+                                opt_backend, MAX (n, SHMIPC_CHANNEL_DEFAULT_READERS),
+                                SHMIPC_CHANNEL_POLICY_WAIT, &error);
+  if (p == NULL)
+    die ("open", error);
+  for (i = 0; i < n; i++)
+    {
+      pids[i] = fork ();
+      if (pids[i] == 0)
+        {
+          ShmipcChannel *c;
+          guint64 got = 0;
+          gssize k;
+
+          child_setup ();
+          c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
+                                   opt_backend, &error);
+          if (c == NULL)
+            die ("open", error);
+          while ((k = shmipc_channel_read (c, buf, CHUNK, -1, &error)) > 0)
+            got += (guint64) k;
+          if (k < 0)
+            die ("read", error);
+          _exit (got == opt_fanout_bytes ? 0 : 1);
+        }
+    }
+  if (!shmipc_channel_wait_readers (p, n, -1, &error))
+    die ("wait for readers", error);
+  t0 = now_s ();
+  while (sent < opt_fanout_bytes)
+    {
+      gsize k = (gsize) MIN ((guint64) CHUNK, opt_fanout_bytes - sent);
+
+      if (!shmipc_channel_write (p, buf, k, -1, &error))
+        die ("write", error);
+      sent += k;
+    }
+  if (!shmipc_channel_close_write (p, &error))
+    die ("close", error);
+  for (i = 0; i < n; i++)
+    wait_child (pids[i], NULL);
+  t0 = now_s () - t0;
+  shmipc_channel_unlink (p, NULL);
+  shmipc_channel_free (p);
+  g_free (buf);
+  return t0;
+}
+
+/* What tee(1) does: one writer copies each chunk into @n pipes in turn;
+ * @n reader processes read them. Seconds, as fanout_channel(). */
+static double
+fanout_tee (guint n)
+{
+  guint8 *buf = g_malloc (CHUNK);
+  pid_t pids[SHMIPC_CHANNEL_MAX_READERS];
+  int out[SHMIPC_CHANNEL_MAX_READERS];
+  guint64 sent = 0;
+  double t0;
+  guint i, j;
+
+  memset (buf, 0x5a, CHUNK);
+  for (i = 0; i < n; i++)
+    {
+      int fds[2];
+
+      if (pipe (fds) != 0)
+        die ("pipe", NULL);
+#ifdef F_SETPIPE_SZ
+      fcntl (fds[1], F_SETPIPE_SZ, CHUNK);
+#endif
+      pids[i] = fork ();
+      if (pids[i] == 0)
+        {
+          guint64 got = 0;
+          ssize_t k;
+
+          child_setup ();
+          close (fds[1]);
+          for (j = 0; j < i; j++)
+            close (out[j]);
+          while ((k = read (fds[0], buf, CHUNK)) > 0 || (k < 0 && errno == EINTR))
+            got += k > 0 ? (guint64) k : 0;
+          _exit (got == opt_fanout_bytes ? 0 : 1);
+        }
+      close (fds[0]);
+      out[i] = fds[1];
+    }
+  t0 = now_s ();
+  while (sent < opt_fanout_bytes)
+    {
+      gsize k = (gsize) MIN ((guint64) CHUNK, opt_fanout_bytes - sent);
+
+      for (i = 0; i < n; i++)
+        fd_write_all (out[i], buf, k);
+      sent += k;
+    }
+  for (i = 0; i < n; i++)
+    close (out[i]);
+  for (i = 0; i < n; i++)
+    wait_child (pids[i], NULL);
+  t0 = now_s () - t0;
+  g_free (buf);
+  return t0;
+}
+
+static void
+run_readers (void)
+{
+  static const guint counts[] = { 1, 2, 4, 8 };
+  double chan[G_N_ELEMENTS (counts)];
+  double tee[G_N_ELEMENTS (counts)];
+  double mib = opt_fanout_bytes / 1048576.0;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      chan[i] = fanout_channel (counts[i]);
+      tee[i] = fanout_tee (counts[i]);
+    }
+  printf ("fan-out (%.0f MiB in 1 MiB writes, every reader reads all of it):\n", mib);
+  printf ("  readers  channel s  GB/s/reader  tee s  GB/s/reader  channel/tee  per-reader cost\n");
+  for (i = 0; i < G_N_ELEMENTS (counts); i++)
+    printf ("  %7u  %9.3f  %11.2f  %5.3f  %11.2f  %10.2fx  %8.3f ms/MiB\n", counts[i],
+            chan[i], opt_fanout_bytes / chan[i] / 1e9, tee[i], opt_fanout_bytes / tee[i] / 1e9,
+            tee[i] / chan[i], chan[i] * 1000.0 / mib / counts[i]);
+  printf ("  channel 1->4 / tee into 4 pipes  %.2fx (aim >= 5)\n", tee[2] / chan[2]);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -459,15 +608,17 @@ main (int argc, char **argv)
 {
   gchar *backend = NULL;
   gint64 bytes = 0;
+  gint64 fanout_bytes = 0;
   GOptionEntry entries[] = {
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend, "posix, sysv or auto", "B" },
     { "bytes", 0, 0, G_OPTION_ARG_INT64, &bytes, "bytes moved by the throughput test", "N" },
     { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds, "ping-pong rounds", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "idle wait", "N" },
+    { "fanout-bytes", 0, 0, G_OPTION_ARG_INT64, &fanout_bytes, "bytes each reader reads in the readers test", "N" },
     { "pin", 0, 0, G_OPTION_ARG_NONE, &opt_pin, "run parent and child on CPUs 0 and 1", NULL },
     { NULL }
   };
-  GOptionContext *context = g_option_context_new ("[throughput|latency|idle|all]");
+  GOptionContext *context = g_option_context_new ("[throughput|latency|idle|readers|all]");
   GError *error = NULL;
   const char *what;
 
@@ -480,6 +631,8 @@ main (int argc, char **argv)
     }
   if (bytes > 0)
     opt_bytes = (guint64) bytes;
+  if (fanout_bytes > 0)
+    opt_fanout_bytes = (guint64) fanout_bytes;
   if (opt_rounds < 100 || opt_seconds < 1)
     {
       fprintf (stderr, "bench-channel: --rounds must be >= 100 and --seconds >= 1\n");
@@ -494,6 +647,8 @@ main (int argc, char **argv)
     run_latency ();
   if (g_str_equal (what, "idle") || g_str_equal (what, "all"))
     run_idle ();
+  if (g_str_equal (what, "readers") || g_str_equal (what, "all"))
+    run_readers ();
   g_option_context_free (context);
   g_free (backend);
   return 0;
