@@ -268,8 +268,7 @@ shmipc_channel_reader_state_to_string (ShmipcChannelReaderState state)
  * @info: a #ShmipcChannelInfo
  * @index: 0 to @info's n_readers - 1
  *
- * One of the readers of @info, for language bindings, which cannot reach
- * the array in the structure.
+ * One of the readers of @info, in the order of their slots.
  *
  * Returns: (transfer none) (nullable): the reader, or %NULL when @index
  * is out of range.
@@ -373,7 +372,11 @@ _shmipc_channel_describe (ShmipcObjectInfo *info)
   waiting = channel.state == SHMIPC_CHANNEL_STATE_END_OF_STREAM && channel.awaiting_first_reader;
   readers_alive = FALSE;
   for (i = 0; i < channel.n_readers; i++)
-    if (channel.readers[i].alive && channel.readers[i].state != SHMIPC_CHANNEL_READER_LEFT)
-      readers_alive = TRUE;
+    {
+      const ShmipcChannelReaderInfo *reader = shmipc_channel_info_get_reader (&channel, i);
+
+      if (reader->alive && reader->state != SHMIPC_CHANNEL_READER_LEFT)
+        readers_alive = TRUE;
+    }
   info->stale = !channel.producer_alive && !readers_alive && !waiting;
 }

@@ -201,10 +201,8 @@ typedef struct {
  * @producer_alive: %TRUE when that process still runs (not a recycled pid)
  * @policy: the #ShmipcChannelPolicy the channel was created with
  * @max_readers: its reader limit
- * @n_readers: how many reader slots are in use: the first @n_readers
- *   entries of @readers describe them
- * @readers: (skip): the readers; from bindings, see
- *   shmipc_channel_info_get_reader()
+ * @n_readers: how many reader slots are in use: shmipc_channel_info_get_reader()
+ *   gives each of them, by index from 0 to @n_readers - 1
  * @awaiting_first_reader: %TRUE while no reader has come to the current
  *   stream: the producer keeps its bytes for the first one
  *
@@ -225,9 +223,9 @@ typedef struct {
   ShmipcChannelPolicy policy;
   guint max_readers;
   guint n_readers;
-  ShmipcChannelReaderInfo readers[SHMIPC_CHANNEL_MAX_READERS];
   gboolean awaiting_first_reader;
   /*< private >*/
+  ShmipcChannelReaderInfo readers[SHMIPC_CHANNEL_MAX_READERS];
   gpointer padding[8];
 } ShmipcChannelInfo;
 

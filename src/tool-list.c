@@ -61,7 +61,7 @@ details_of (const ShmipcObjectInfo *info)
                                    " (the stream waits for its first reader)" : ""));
       for (i = 0; i < channel->n_readers; i++)
         {
-          const ShmipcChannelReaderInfo *reader = &channel->readers[i];
+          const ShmipcChannelReaderInfo *reader = shmipc_channel_info_get_reader (channel, i);
           g_autofree gchar *label = g_strdup_printf ("Reader %u", reader->slot);
 
           add_detail (details, label,
@@ -424,7 +424,7 @@ json_readers (Json                    *json,
   json_open (json, '[');
   for (i = 0; i < channel->n_readers; i++)
     {
-      const ShmipcChannelReaderInfo *reader = &channel->readers[i];
+      const ShmipcChannelReaderInfo *reader = shmipc_channel_info_get_reader (channel, i);
 
       json_next (json);
       json_open (json, '{');

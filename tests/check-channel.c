@@ -45,7 +45,7 @@ Suite *channel_suite (void);
 static gint32
 first_reader_pid (const ShmipcChannelInfo *info)
 {
-  return info->n_readers > 0 ? info->readers[0].pid : 0;
+  return info->n_readers > 0 ? shmipc_channel_info_get_reader (info, 0)->pid : 0;
 }
 
 /* Whether @pid is one of the live readers of @info. */
@@ -55,8 +55,12 @@ has_live_reader (const ShmipcChannelInfo *info, gint32 pid)
   guint i;
 
   for (i = 0; i < info->n_readers; i++)
-    if (info->readers[i].pid == pid && info->readers[i].alive)
-      return TRUE;
+    {
+      const ShmipcChannelReaderInfo *reader = shmipc_channel_info_get_reader (info, i);
+
+      if (reader->pid == pid && reader->alive)
+        return TRUE;
+    }
   return FALSE;
 }
 
@@ -996,8 +1000,8 @@ START_TEST (test_corrupt_headers)
   put64 (h, OFF_SLOT_READ_POS (2), 11);
   ck_assert (shmipc_channel_inspect (seg, &info, NULL));
   ck_assert_uint_eq (info.n_readers, 1);
-  ck_assert_uint_eq (info.readers[0].slot, 2);
-  ck_assert_uint_eq (info.readers[0].position, 11);
+  ck_assert_uint_eq (shmipc_channel_info_get_reader (&info, 0)->slot, 2);
+  ck_assert_uint_eq (shmipc_channel_info_get_reader (&info, 0)->position, 11);
   put64 (h, OFF_SLOT_OWNER (2), 0);
   put64 (h, OFF_SLOT_READ_POS (2), G_MAXUINT64);
 

@@ -275,9 +275,9 @@ START_TEST (test_drop_overrun)
   ck_assert_uint_eq (got_fast, written);
   ck_assert (shmipc_channel_inspect (shmipc_channel_get_segment (p), &info, NULL));
   ck_assert_uint_eq (info.n_readers, 2);
-  ck_assert_int_eq (info.readers[1].state, SHMIPC_CHANNEL_READER_OVERRUN);
-  ck_assert_int_eq (info.readers[0].state, SHMIPC_CHANNEL_READER_READING);
-  ck_assert_uint_eq (info.readers[1].position, got_stopped);
+  ck_assert_int_eq (shmipc_channel_info_get_reader (&info, 1)->state, SHMIPC_CHANNEL_READER_OVERRUN);
+  ck_assert_int_eq (shmipc_channel_info_get_reader (&info, 0)->state, SHMIPC_CHANNEL_READER_READING);
+  ck_assert_uint_eq (shmipc_channel_info_get_reader (&info, 1)->position, got_stopped);
 
   ck_assert_int_lt (shmipc_channel_read (stopped, buf, sizeof buf, 0, &error), 0);
   ck_assert_shmipc_error (error, SHMIPC_ERROR_OVERRUN);

@@ -150,6 +150,46 @@ class Channels(Objects):
         self.assertEqual(bytes(got), self.data)
         ch.unlink()
 
+    def test_readers(self):
+        # One producer and two readers in Python, the drop policy: a reader
+        # left behind gets Shmipc.Error.OVERRUN, the other every byte.
+        name = self.name("readers")
+        drop = Shmipc.ChannelPolicy.DROP
+        prod = Shmipc.Channel.open_full(name, Shmipc.ChannelRole.PRODUCER, 65536, 0o600,
+                                        Shmipc.Backend.AUTO, 4, drop)
+        fast = Shmipc.Channel.open_full(name, Shmipc.ChannelRole.CONSUMER, 0, 0o600,
+                                        Shmipc.Backend.AUTO, 0, Shmipc.ChannelPolicy.WAIT)
+        slow = Shmipc.Channel.open(name, Shmipc.ChannelRole.CONSUMER, 0, 0o600,
+                                   Shmipc.Backend.AUTO)
+        self.assertEqual(slow.get_policy(), drop)
+        self.assertEqual(slow.get_max_readers(), 4)
+        self.assertTrue(prod.wait_readers(2, 0))
+        got = bytearray()
+        for start in range(0, 4 * 65536, 32768):
+            self.assertTrue(prod.write_bytes(GLib.Bytes.new(self.data[start:start + 32768]), 0))
+            while True:
+                chunk = fast.read_bytes(65536, 0)
+                got += chunk.get_data()
+                if len(got) == start + 32768:
+                    break
+        self.assertEqual(bytes(got), self.data[:4 * 65536])
+
+        ok, info = Shmipc.Channel.inspect(prod.get_segment())
+        self.assertTrue(ok)
+        self.assertEqual(info.n_readers, 2)
+        states = sorted(info.get_reader(i).state.value_nick for i in range(info.n_readers))
+        self.assertEqual(states, ["overrun", "reading"])
+        self.assertIsNone(info.get_reader(2))
+
+        with self.assertRaises(GLib.Error) as caught:
+            slow.read_bytes(100, 0)
+        self.assertTrue(caught.exception.matches(Shmipc.error_quark(), Shmipc.Error.OVERRUN))
+        self.assertTrue(prod.close_write())
+        self.assertEqual(prod.get_lost_readers(), [])
+        self.assertFalse(slow.leave())
+        self.assertTrue(fast.leave())
+        prod.unlink()
+
 
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=2).result
