@@ -4,8 +4,12 @@
 # each, throughputs and their ratio (target: the channel >= 2.5x cat | cat),
 # and one check that the stream is byte-identical (cksum). Not a test.
 #
+# Then the same file's first 256 MiB to 4 readers: prod --stream --readers=4
+# and four cons --stream against tee into four pipes read by cat.
+#
 # Usage: bench/stream-bench.sh [BUILDDIR]   (default: the current directory)
-#        SIZE_MB=1024 RUNS=3 BACKEND=auto CAPACITY=4M (environment)
+#        SIZE_MB=1024 RUNS=3 BACKEND=auto CAPACITY=4M READERS=4 FANOUT_MB=256
+#        (environment)
 set -eu
 builddir=${1:-.}
 bin="$builddir/src"
@@ -81,3 +85,46 @@ else
   echo "MISMATCH: input cksum $want, output cksum $got" >&2
   exit 1
 fi
+
+# Fan-out, with the commands: READERS (default 4) readers of the first
+# FANOUT_MB (default 256) MiB of the file against tee(1) into as many
+# pipes (READERS - 1 FIFOs and its standard output), each read by cat.
+readers=${READERS:-4}
+fanout_mb=${FANOUT_MB:-256}
+head -c $((fanout_mb * 1024 * 1024)) "$file" >"$file.fan"
+fifos=
+i=1
+while [ "$i" -lt "$readers" ]; do
+  mkfifo "$file.fifo$i"
+  fifos="$fifos $file.fifo$i"
+  i=$((i + 1))
+done
+trap 'rm -f "$file" "$file.out" "$file.fan" $fifos; "$bin/cons" -q -n "$name" -b "$backend" >/dev/null 2>&1 || true' EXIT
+
+tee_fan () {
+  for f in $fifos; do cat "$f" >/dev/null & done
+  # shellcheck disable=SC2086
+  tee $fifos <"$file.fan" | cat >/dev/null
+  wait
+}
+channel_fan () {
+  i=0
+  while [ "$i" -lt "$readers" ]; do
+    "$bin/cons" --stream -n "$name" -b "$backend" --capacity "$capacity" >/dev/null &
+    i=$((i + 1))
+  done
+  "$bin/prod" --stream -n "$name" -b "$backend" --capacity "$capacity" --readers="$readers" \
+    <"$file.fan"
+  wait
+}
+best=; i=0
+while [ "$i" -lt "$runs" ]; do time_run tee_fan; i=$((i + 1)); done
+tee_ns=$best
+best=; i=0
+while [ "$i" -lt "$runs" ]; do time_run channel_fan; i=$((i + 1)); done
+fan_ns=$best
+awk -v b="$((fanout_mb * 1024 * 1024))" -v t="$tee_ns" -v s="$fan_ns" -v r="$readers" 'BEGIN {
+  printf "tee into %d pipes, each read by cat:              %.3f s  %6.2f GB/s per reader\n", r, t / 1e9, b / t
+  printf "prod --stream --readers=%d, %d cons --stream:      %.3f s  %6.2f GB/s per reader\n", r, r, s / 1e9, b / s
+  printf "fan-out ratio: %.2fx (aim >= 5x)\n", t / s
+}'
