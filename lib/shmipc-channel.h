@@ -131,9 +131,11 @@ typedef enum {
  * @SHMIPC_CHANNEL_POLICY_WAIT: lossless: the producer never overwrites a
  *   byte an attached reader has not read; the slowest live reader sets
  *   the pace
- * @SHMIPC_CHANNEL_POLICY_DROP: the producer never waits for a reader: a
- *   reader whose unread bytes it needs the room of is cut off, and gets
- *   %SHMIPC_ERROR_OVERRUN after every byte it could still read intact
+ * @SHMIPC_CHANNEL_POLICY_DROP: the producer never waits for a reader
+ *   that has come (only, as with `wait`, for the first reader of a
+ *   stream when the ring is full before it comes): a reader whose unread
+ *   bytes it needs the room of is cut off, and gets %SHMIPC_ERROR_OVERRUN
+ *   after every byte it could still read intact
  *
  * What the producer does about a slow reader, chosen when the channel is
  * created (see shmipc_channel_open_full()).

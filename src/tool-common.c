@@ -653,6 +653,19 @@ tool_stream_set_options (ToolStream *stream,
   stream->name = name != NULL ? name : tool_default_name ();
 }
 
+/* Fails for --slow against a channel of the other @policy. */
+static void G_GNUC_NORETURN
+policy_refused (const ToolStream   *stream,
+                ShmipcChannelPolicy policy)
+{
+  g_autofree gchar *name = tool_escape (stream->name);
+
+  tool_message ("channel \"%s\" exists with the %s policy: --slow=%s applies only to a "
+                "channel this command creates", name, shmipc_channel_policy_to_string (policy),
+                shmipc_channel_policy_to_string (stream->policy));
+  exit (TOOL_EXIT_FAILURE);
+}
+
 int
 tool_run_stream (const ToolStream *stream)
 {
@@ -683,6 +696,18 @@ tool_run_stream (const ToolStream *stream)
         }
     }
 
+  /* --slow asked for what the creator of an existing channel decided
+   * otherwise: say so before joining it (joining and leaving would abort
+   * or lose a reader in the stream of others). */
+  if (stream->policy_given)
+    {
+      g_autoptr(ShmipcObjectInfo) info = shmipc_object_info_lookup (stream->name, stream->backend,
+                                                                    NULL);
+
+      if (info != NULL && info->channel != NULL && info->channel->policy != stream->policy)
+        policy_refused (stream, info->channel->policy);
+    }
+
   catch_stream_signals ();
   /* Room for the readers asked for, whatever the default. */
   channel = shmipc_channel_open_full (stream->name, stream->role, stream->capacity,
@@ -704,21 +729,16 @@ tool_run_stream (const ToolStream *stream)
   if (stream_signal != 0)
     shmipc_channel_abort (channel);
 
-  /* --slow asked for what the channel's creator already decided
-   * otherwise: say so rather than run with the other policy. */
+  /* The same, for a channel another process created just before us. */
   if (stream->policy_given && shmipc_channel_get_policy (channel) != stream->policy)
     {
-      g_autofree gchar *name = tool_escape (stream->name);
+      ShmipcChannelPolicy policy = shmipc_channel_get_policy (channel);
 
-      tool_message ("channel \"%s\" exists with the %s policy: --slow=%s applies only to a "
-                    "channel this command creates", name,
-                    shmipc_channel_policy_to_string (shmipc_channel_get_policy (channel)),
-                    shmipc_channel_policy_to_string (stream->policy));
       stream_channel = NULL;
       if (stream->role == SHMIPC_CHANNEL_CONSUMER && shmipc_channel_leave (channel))
         shmipc_channel_unlink (channel, NULL);
       shmipc_channel_free (channel);
-      return TOOL_EXIT_FAILURE;
+      policy_refused (stream, policy);
     }
 
   if (stream->role == SHMIPC_CHANNEL_PRODUCER)

@@ -261,8 +261,15 @@ for b in $(backends); do
   [ "$st" -eq 1 ] || fail "$b, policy: prod --slow=drop on a wait channel: status $st"
   grep -q "^prod: channel \"$name\" exists with the wait policy: --slow=drop applies only to a channel this command creates\$" \
     "$work/prod-err" || fail "$b, policy: prod said: $(cat "$work/prod-err")"
-  wait "$r1" || true
-  echo "$b: --slow=drop refused on a channel created with wait"
+  # Refused before joining: the reader still waits, and a prod without
+  # --slow feeds it.
+  [ "$(readers_attached "$name" "$b")" = 1 ] || fail "$b, policy: the reader was disturbed"
+  echo data | "$bin/prod" --stream -b "$b" -n "$name" || fail "$b, policy: prod without --slow failed"
+  st=0; wait "$r1" || st=$?
+  [ "$st" -eq 0 ] && [ "$(cat "$work/out1")" = data ] ||
+    fail "$b, policy: the reader (status $st) wrote: $(cat "$work/out1")"
+  expect_gone "$name" "$b" "$b, policy"
+  echo "$b: --slow=drop refused on a channel created with wait; its reader went on"
 done
 
 finish
