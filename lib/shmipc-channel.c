@@ -105,32 +105,40 @@ _shmipc_channel_check_state (ShmipcChannel       *channel,
     }
 }
 
+/* @ahead: how far the producer is known to be, the end of its claim
+ * included; the reader lost every byte from its position up to @ahead
+ * minus the capacity. */
 static void
 set_overrun_error (ShmipcChannel  *channel,
-                   guint64         w,
+                   guint64         ahead,
                    GError        **error)
 {
   channel->overrun = TRUE;
+  channel->peer_pos = MAX (channel->peer_pos, ahead);
   g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_OVERRUN,
                "Channel \"%s\": fell %" G_GUINT64_FORMAT " bytes behind the producer (overrun)",
-               _shmipc_channel_name (channel), w - channel->pos);
+               _shmipc_channel_name (channel), channel->peer_pos - channel->pos);
 }
 
 /* Reader, drop policy: has the producer claimed the room of the byte at
- * @pos (so that it, and what follows it in our copy, may be torn)? The
- * caller has loaded the bytes it checks before calling. */
+ * @pos (so that it, and what follows it in our copy, may be torn)? Sets
+ * *claim_out to the claim. The caller has loaded the bytes it checks
+ * before calling. */
 static gboolean
 overwritten (ShmipcChannel *channel,
-             guint64        pos)
+             guint64        pos,
+             guint64       *claim_out)
 {
   guint64 claim;
 
+  *claim_out = 0;
   if (channel->policy != SHMIPC_CHANNEL_POLICY_DROP)
     return FALSE;
   /* The seqlock's reader: the copy's loads come before the load of the
    * claim; the producer stored the claim (and fenced) before it wrote. */
   __atomic_thread_fence (__ATOMIC_ACQUIRE);
   claim = __atomic_load_n (&channel->header->claim_pos, __ATOMIC_RELAXED);
+  *claim_out = claim;
   return claim > pos + channel->capacity;
 }
 
@@ -142,6 +150,7 @@ reader_poll (ShmipcChannel  *channel,
 {
   ChannelHeader *h = channel->header;
   ShmipcChannelState state;
+  guint64 claim;
   guint64 w;
   int pass;
 
@@ -159,9 +168,9 @@ reader_poll (ShmipcChannel  *channel,
                        _shmipc_channel_name (channel), w, channel->pos, channel->capacity);
           return POLL_ERROR;
         }
-      if (overwritten (channel, channel->pos) || w - channel->pos > channel->capacity)
+      if (overwritten (channel, channel->pos, &claim) || w - channel->pos > channel->capacity)
         {
-          set_overrun_error (channel, w, error);
+          set_overrun_error (channel, MAX (w, claim), error);
           return POLL_ERROR;
         }
       channel->peer_pos = w;
@@ -549,7 +558,7 @@ _shmipc_channel_check_role (ShmipcChannel     *channel,
   if (channel->overrun)
     {
       /* Sticky: the stream has a hole from here on. */
-      set_overrun_error (channel, channel->peer_pos, error);
+      set_overrun_error (channel, 0, error);
       return FALSE;
     }
   return TRUE;
@@ -570,6 +579,7 @@ release_held (ShmipcChannel  *channel,
   guint64 *published = channel->role == SHMIPC_CHANNEL_PRODUCER ?
                        &channel->header->write_pos :
                        &channel->header->readers[channel->slot].read_pos;
+  guint64 claim;
 
   if (length > channel->held)
     {
@@ -582,10 +592,10 @@ release_held (ShmipcChannel  *channel,
   channel->held = 0;
   if (length == 0)
     return TRUE;
-  if (channel->role == SHMIPC_CHANNEL_CONSUMER && overwritten (channel, channel->pos))
+  if (channel->role == SHMIPC_CHANNEL_CONSUMER && overwritten (channel, channel->pos, &claim))
     {
-      set_overrun_error (channel, __atomic_load_n (&channel->header->write_pos,
-                                                   __ATOMIC_RELAXED), error);
+      set_overrun_error (channel, MAX (claim, __atomic_load_n (&channel->header->write_pos,
+                                                               __ATOMIC_RELAXED)), error);
       return FALSE;
     }
   channel->pos += length;
