@@ -6,6 +6,10 @@
  *
  * Usage: bench-channel [throughput|latency|idle|readers|all] [--backend=B]
  *        [--bytes=N] [--rounds=N] [--seconds=N] [--fanout-bytes=N]
+ *        [--pin | --same-cpu]
+ * The hardware limits are measured in the same run: a single-core memcpy
+ * of the write size next to the throughput, a raw spin ping-pong on one
+ * shared cache line next to the round trips.
  * Not a test: figures depend on the machine; compare ratios from one run.
  */
 #include <errno.h>
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -49,16 +54,20 @@ bench_name (const char *what)
 }
 
 static gboolean opt_pin;
+static gboolean opt_same_cpu;
 
 /* With --pin, the parent runs on CPU 0 and the child on CPU 1, for every
- * transport alike: the figures then show the cross-CPU case. */
+ * transport alike: the figures then show the cross-CPU case. With
+ * --same-cpu both run on CPU 0 (as "taskset -c 0" would put them). */
 static void
 pin_to (int cpu)
 {
 #ifdef __linux__
   cpu_set_t set;
 
-  if (!opt_pin)
+  if (opt_same_cpu)
+    cpu = 0;
+  else if (!opt_pin)
     return;
   CPU_ZERO (&set);
   CPU_SET (cpu, &set);
@@ -391,12 +400,45 @@ throughput_fds (gboolean use_socket)
   return opt_bytes / t0 / 1e9;
 }
 
+/* The hardware limit of a copy: one core copying the write size from one
+ * buffer to another, as often as the throughput test writes. */
+static double
+throughput_memcpy (void)
+{
+  guint8 *src = g_malloc (CHUNK);
+  guint8 *dst = g_malloc (CHUNK);
+  volatile guint8 sink;
+  guint64 done = 0;
+  double t0;
+
+  memset (src, 0x5a, CHUNK);
+  memset (dst, 0, CHUNK);
+  t0 = now_s ();
+  while (done < opt_bytes)
+    {
+      gsize n = (gsize) MIN ((guint64) CHUNK, opt_bytes - done);
+
+      memcpy (dst, src, n);
+      /* Keep the copy: the compiler may not drop it. */
+      __asm__ __volatile__ ("" : : "r" (dst) : "memory");
+      src[done % CHUNK]++;
+      done += n;
+    }
+  t0 = now_s () - t0;
+  sink = dst[0];
+  (void) sink;
+  g_free (src);
+  g_free (dst);
+  return opt_bytes / t0 / 1e9;
+}
+
 static void
 run_throughput (void)
 {
   double chan = throughput_channel ();
   double pipe_gbs = throughput_fds (FALSE);
   double sock = throughput_fds (TRUE);
+  double copy = throughput_memcpy ();
 
   printf ("throughput (%.1f GiB in 1 MiB writes, GB/s):\n", opt_bytes / 1073741824.0);
   printf ("  channel       %7.2f\n", chan);
@@ -404,6 +446,8 @@ run_throughput (void)
   printf ("  socketpair    %7.2f\n", sock);
   printf ("  channel/pipe   %6.2fx (target >= 3)\n", chan / pipe_gbs);
   printf ("  channel/socket %6.2fx\n", chan / sock);
+  printf ("  memcpy        %7.2f (one core, %d KiB at a time)\n", copy, CHUNK / 1024);
+  printf ("  channel/memcpy %.2fx (target >= 0.7 across CPUs)\n", chan / copy);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -534,15 +578,79 @@ latency_pipe (double *rtt, gint rounds)
   close (back[1]);
 }
 
+static inline void
+relax (void)
+{
+#if defined (__x86_64__) || defined (__i386__)
+  __builtin_ia32_pause ();
+#elif defined (__aarch64__)
+  __asm__ __volatile__ ("yield" ::: "memory");
+#endif
+}
+
+/* The hardware limit of a round trip: two processes passing a counter
+ * back and forth on one shared cache line, spinning, no channel. */
+static void
+latency_spin (double *rtt, gint rounds)
+{
+  gint warm = rounds / 10 + 100;
+  volatile guint64 *line;
+  gint i;
+  pid_t pid;
+
+  line = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (line == MAP_FAILED)
+    die ("mmap", NULL);
+  *line = 0;
+  pid = fork ();
+  if (pid == 0)
+    {
+      guint64 want;
+
+      child_setup ();
+      for (want = 1; want < 2 * (guint64) (warm + rounds); want += 2)
+        {
+          while (__atomic_load_n (line, __ATOMIC_ACQUIRE) != want)
+            relax ();
+          __atomic_store_n (line, want + 1, __ATOMIC_RELEASE);
+        }
+      _exit (0);
+    }
+  for (i = 0; i < warm + rounds; i++)
+    {
+      guint64 next = 2 * (guint64) i + 1;
+      struct timespec a, b;
+
+      clock_gettime (CLOCK_MONOTONIC, &a);
+      __atomic_store_n (line, next, __ATOMIC_RELEASE);
+      while (__atomic_load_n (line, __ATOMIC_ACQUIRE) != next + 1)
+        relax ();
+      clock_gettime (CLOCK_MONOTONIC, &b);
+      if (i >= warm)
+        rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+    }
+  wait_child (pid, NULL);
+  munmap ((void *) line, 4096);
+}
+
 static void
 run_latency (void)
 {
   double *chan = g_new (double, opt_rounds);
   double *pipes = g_new (double, opt_rounds);
+  double *spin = NULL;
   double cm, cp, pm, pp;
 
   latency_channel (chan, opt_rounds);
   latency_pipe (pipes, opt_rounds);
+  /* Spinning against a peer on the same CPU waits for the scheduler's
+   * time slice: no hardware limit to measure there. */
+  if (!opt_same_cpu && sysconf (_SC_NPROCESSORS_ONLN) > 1)
+    {
+      spin = g_new (double, opt_rounds);
+      latency_spin (spin, opt_rounds);
+      qsort (spin, opt_rounds, sizeof (double), compare_double);
+    }
   qsort (chan, opt_rounds, sizeof (double), compare_double);
   qsort (pipes, opt_rounds, sizeof (double), compare_double);
   cm = chan[opt_rounds / 2];
@@ -553,8 +661,17 @@ run_latency (void)
   printf ("  channel pair  median %8.2f  p99 %8.2f\n", cm, cp);
   printf ("  pipe pair     median %8.2f  p99 %8.2f\n", pm, pp);
   printf ("  channel/pipe median %.3fx (target <= 0.25), p99 %.3fx\n", cm / pm, cp / pp);
+  if (spin != NULL)
+    {
+      printf ("  spin pair    median %8.2f  p99 %8.2f\n", spin[opt_rounds / 2],
+              spin[(gint) (opt_rounds * 0.99)]);
+      printf ("  channel/spin median %.3fx (target <= 1.25 across CPUs)\n", cm / spin[opt_rounds / 2]);
+    }
+  else
+    printf ("  spin pair    not measured: both ends on one CPU\n");
   g_free (chan);
   g_free (pipes);
+  g_free (spin);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -616,6 +733,7 @@ main (int argc, char **argv)
     { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "idle wait", "N" },
     { "fanout-bytes", 0, 0, G_OPTION_ARG_INT64, &fanout_bytes, "bytes each reader reads in the readers test", "N" },
     { "pin", 0, 0, G_OPTION_ARG_NONE, &opt_pin, "run parent and child on CPUs 0 and 1", NULL },
+    { "same-cpu", 0, 0, G_OPTION_ARG_NONE, &opt_same_cpu, "run parent and child both on CPU 0", NULL },
     { NULL }
   };
   GOptionContext *context = g_option_context_new ("[throughput|latency|idle|readers|all]");
@@ -633,6 +751,11 @@ main (int argc, char **argv)
     opt_bytes = (guint64) bytes;
   if (fanout_bytes > 0)
     opt_fanout_bytes = (guint64) fanout_bytes;
+  if (opt_pin && opt_same_cpu)
+    {
+      fprintf (stderr, "bench-channel: --pin and --same-cpu exclude each other\n");
+      return 2;
+    }
   if (opt_rounds < 100 || opt_seconds < 1)
     {
       fprintf (stderr, "bench-channel: --rounds must be >= 100 and --seconds >= 1\n");
@@ -641,6 +764,8 @@ main (int argc, char **argv)
   what = argc > 1 ? argv[1] : "all";
   pin_to (0);
   printf ("machine: %ld CPUs online\n", sysconf (_SC_NPROCESSORS_ONLN));
+  if (opt_same_cpu || opt_pin)
+    printf ("placement: %s\n", opt_same_cpu ? "both ends on CPU 0" : "parent on CPU 0, child on CPU 1");
   if (g_str_equal (what, "throughput") || g_str_equal (what, "all"))
     run_throughput ();
   if (g_str_equal (what, "latency") || g_str_equal (what, "all"))

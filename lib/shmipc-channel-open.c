@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,10 +373,18 @@ object_is_old (ShmipcSegment *segment)
   return now - st.ctime >= INIT_WAIT_US / G_USEC_PER_SEC + 1;
 }
 
+/* Spinning pays only when the other side can run on another CPU at the
+ * same time: never for a process allowed on one CPU only (taskset, a
+ * container's cpuset), nor on a machine with one. */
 static gboolean
 spin_allowed (void)
 {
-  /* On a single CPU the peer cannot run while we spin. */
+#ifdef CPU_COUNT
+  cpu_set_t set;
+
+  if (sched_getaffinity (0, sizeof set, &set) == 0 && CPU_COUNT (&set) < 2)
+    return FALSE;
+#endif
   return sysconf (_SC_NPROCESSORS_ONLN) > 1;
 }
 
@@ -440,6 +449,7 @@ channel_attach (ShmipcChannel  *channel,
       h->claim_pos = 0;
       h->readers_wake = 0;
       h->producer_sleeping = 0;
+      h->producer_cpu = 0;
       h->producer_wake = 0;
       h->reader_sleepers = 0;
       h->state = SHMIPC_CHANNEL_STATE_OPEN;
@@ -451,6 +461,7 @@ channel_attach (ShmipcChannel  *channel,
           h->readers[i].owner = 0;
           h->readers[i].read_pos = JOINING;
           h->readers[i].cut = 0;
+          h->readers[i].cpu = 0;
         }
       /* Release: everything above is visible before the magic is. */
       __atomic_store_n (&h->magic, _shmipc_channel_magic (), __ATOMIC_RELEASE);
@@ -494,6 +505,12 @@ attach_call (gpointer data)
   Attach *a = data;
 
   a->ok = channel_attach (a->channel, a->initialise, a->deadline, a->error);
+}
+
+static void
+note_cpu_call (gpointer data)
+{
+  _shmipc_channel_note_cpu (data);
 }
 
 static gboolean
@@ -688,6 +705,7 @@ shmipc_channel_open_full (const gchar         *name,
   channel->max_readers = max_readers;
   channel->policy = policy;
   channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
+  channel->slowest = -1;
   channel->segment = g_steal_pointer (&segment);
   channel->header = shmipc_segment_get_data (channel->segment);
   if (!attach_guarded (channel, initialise, deadline, error))
@@ -696,6 +714,9 @@ shmipc_channel_open_full (const gchar         *name,
       g_free (channel);
       return NULL;
     }
+  /* Where we run, for the other side's choice of how to wait. */
+  if (channel->segment->broken == NULL)
+    _shmipc_segment_guarded (channel->segment, note_cpu_call, channel, NULL);
   /* Under the drop policy a reader checks its copy before handing it on:
    * shmipc_channel_receive_fd() copies through this buffer. */
   if (role == SHMIPC_CHANNEL_CONSUMER && channel->policy == SHMIPC_CHANNEL_POLICY_DROP)

@@ -36,6 +36,7 @@
  *   136      claim_pos (u64)       producer, drop policy only (see Drop)
  *   144      readers_wake (u32)    producer (futex word readers sleep on)
  *   148      producer_sleeping     producer (1 while it may sleep)
+ *   152      producer_cpu (u32)    producer (1 + the CPU it last waited on)
  *   256      producer_wake (u32)   readers (futex word the producer sleeps on)
  *   260      reader_sleepers (u32) readers (bit i: reader i may sleep)
  *   384      state (u32)           either side (open, end-of-stream, aborted)
@@ -46,6 +47,7 @@
  *     +0     owner (u64)           the reader (claim, leave), or a cleaner
  *     +8     read_pos (u64)        the reader; JOINING (all ones) until set
  *     +16    cut (u32)             producer (drop policy: reader cut off)
+ *     +20    cpu (u32)             the reader (1 + the CPU it last waited on)
  *   4096     ring (capacity bytes)
  *
  * Numbers are in the host's byte order. The positions are monotonically
@@ -104,8 +106,18 @@
  * header, every offset used here is below the capacity read once at open,
  * which was checked against the size of the mapping.
  *
- * Waiting: a short bounded spin, then a futex sleep with a Dekker-style
- * handshake: the sleeper announces itself (producer_sleeping, or its bit
+ * Waiting: a bounded spin when it can pay, then a futex sleep with a
+ * Dekker-style handshake. Spinning pays only while the other side runs on
+ * another CPU: a waiter does not spin when its affinity allows one CPU
+ * only, when the side it waits for last waited on the CPU the waiter is
+ * on (each side records 1 + sched_getcpu() in the header when it attaches,
+ * when it starts to wait, and every 64th commit or consume: a vDSO call),
+ * or when that side has announced a sleep (it is not running). A side on
+ * the waiter's CPU that is not asleep is handed the CPU instead:
+ * sched_yield(), up to YIELD_ROUNDS times, each followed by a look. On
+ * another CPU the waiter spins up to an adaptive bound: doubled (up to
+ * SPIN_MAX_NS) by a spin that ended with the condition met, halved (down
+ * to SPIN_MIN_NS) by one that ended in a sleep. Then the handshake: the sleeper announces itself (producer_sleeping, or its bit
  * in reader_sleepers), issues a full fence and checks its condition again
  * before futex_wait(); the waker publishes its position, issues a full
  * fence and only bumps the futex word and calls futex_wake() when a
@@ -144,7 +156,7 @@ typedef struct {
   guint64 owner;
   guint64 read_pos;
   guint32 cut;
-  guint32 reserved;
+  guint32 cpu;
   guint8 pad[BLOCK - 24];
 } ReaderSlot;
 
@@ -164,7 +176,8 @@ typedef struct {
   guint64 claim_pos;
   guint32 readers_wake;
   guint32 producer_sleeping;
-  guint8 pad1[BLOCK - 24];
+  guint32 producer_cpu;
+  guint8 pad1[BLOCK - 28];
 
   /* Written by the readers. */
   guint32 producer_wake;
@@ -199,8 +212,10 @@ G_STATIC_ASSERT (SHMIPC_CHANNEL_MAX_READERS <= 32);   /* reader_sleepers */
 /* How long an opener waits for another process to finish creating the
  * header, or a producer to finish resetting a stale channel. */
 #define INIT_WAIT_US (2 * G_USEC_PER_SEC)
-/* Upper bound of the spin before sleeping. */
+/* The spin before sleeping: its first bound, and the range it adapts in. */
 #define SPIN_NS 20000
+#define SPIN_MIN_NS 1000
+#define SPIN_MAX_NS 100000
 
 struct _ShmipcChannel {
   gint ref_count;
@@ -223,7 +238,9 @@ struct _ShmipcChannel {
   gboolean started;      /* producer: a reader has come to this stream */
   GArray *lost;          /* producer: pids of the readers lost (gint32) */
   guint8 *bounce;        /* reader, drop policy: copy checked before use */
-  gint64 spin_ns;
+  gint64 spin_ns;        /* the spin's bound now; 0: never spin (one CPU) */
+  gint slowest;          /* producer: the slot of the slowest reader, -1 */
+  guint releases;        /* commits or consumes, to note our CPU now and then */
   volatile gint aborted; /* set by shmipc_channel_abort(), maybe in a signal handler */
 };
 
@@ -241,6 +258,21 @@ typedef struct {
   GError **error;
   gssize result;
 } Call;
+
+/* A full memory barrier (the Dekker handshakes). On x86 a locked
+ * read-modify-write of the stack orders as MFENCE does for ordinary
+ * memory and costs a fraction of it (the Linux kernel's smp_mb()). */
+static inline void
+full_fence (void)
+{
+#if defined (__x86_64__)
+  __asm__ __volatile__ ("lock; orl $0, -4(%%rsp)" ::: "memory", "cc");
+#elif defined (__i386__)
+  __asm__ __volatile__ ("lock; orl $0, -4(%%esp)" ::: "memory", "cc");
+#else
+  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+#endif
+}
 
 static inline void
 cpu_relax (void)
@@ -269,6 +301,8 @@ G_GNUC_INTERNAL
 gsize _shmipc_channel_io_chunk (ShmipcChannel *channel);
 
 /* shmipc-channel.c */
+G_GNUC_INTERNAL
+guint32 _shmipc_channel_note_cpu (ShmipcChannel *channel);
 G_GNUC_INTERNAL
 void _shmipc_channel_wake_peer (ShmipcChannel *channel);
 G_GNUC_INTERNAL

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 void
 _shmipc_channel_wake_readers (ChannelHeader *h)
 {
-  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+  full_fence ();
   if (__atomic_load_n (&h->reader_sleepers, __ATOMIC_RELAXED) != 0)
     _shmipc_futex_wake (&h->readers_wake);
 }
@@ -33,7 +34,7 @@ _shmipc_channel_wake_readers (ChannelHeader *h)
 void
 _shmipc_channel_wake_producer (ChannelHeader *h)
 {
-  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+  full_fence ();
   if (__atomic_load_n (&h->producer_sleeping, __ATOMIC_RELAXED) != 0)
     _shmipc_futex_wake (&h->producer_wake);
 }
@@ -252,11 +253,12 @@ scan_readers (ShmipcChannel  *channel,
   guint64 min = channel->pos;
   guint64 claim = 0;
   guint n_attached = 0;
+  gint slowest = -1;
   guint i;
 
   /* Dekker with a joining reader (see "Joining"): our last position
-   * store before the loads of the slots. */
-  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+   * store comes before the loads of the slots, as every store of it is
+   * followed by the full fence of _shmipc_channel_wake_readers(). */
   if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
     claim = __atomic_load_n (&h->claim_pos, __ATOMIC_RELAXED);
   for (i = 0; i < channel->max_readers; i++)
@@ -307,8 +309,11 @@ scan_readers (ShmipcChannel  *channel,
           __atomic_store_n (&slot->cut, 1, __ATOMIC_RELAXED);
           continue;
         }
+      if (r < min || slowest < 0)
+        slowest = (gint) i;
       min = MIN (min, r);
     }
+  channel->slowest = slowest;
   if (__atomic_load_n (&h->hold, __ATOMIC_ACQUIRE))
     {
       guint64 base = __atomic_load_n (&h->base, __ATOMIC_RELAXED);
@@ -426,6 +431,67 @@ announce_sleep (ShmipcChannel *channel,
     __atomic_fetch_and (&h->reader_sleepers, ~(1u << channel->slot), __ATOMIC_RELAXED);
 }
 
+/* Records in the header the CPU we run on (1 + its number; 0 stays
+ * "unknown"), for the other side's choice of how to wait; returns it.
+ * sched_getcpu() is a vDSO call; the store is to our own cache line. */
+guint32
+_shmipc_channel_note_cpu (ShmipcChannel *channel)
+{
+  int cpu = sched_getcpu ();
+  guint32 mine = cpu >= 0 ? (guint32) cpu + 1 : 0;
+  guint32 *slot = channel->role == SHMIPC_CHANNEL_PRODUCER ?
+                  &channel->header->producer_cpu : &channel->header->readers[channel->slot].cpu;
+
+  if (__atomic_load_n (slot, __ATOMIC_RELAXED) != mine)
+    __atomic_store_n (slot, mine, __ATOMIC_RELAXED);
+  return mine;
+}
+
+/* How a wait begins, before the futex sleep (see "Waiting"). */
+typedef enum {
+  BEGIN_SLEEP,   /* nothing to gain: sleep at once */
+  BEGIN_SPIN,    /* the other side runs on another CPU: spin */
+  BEGIN_YIELD    /* it shares our CPU and is runnable: hand the CPU over */
+} WaitBegin;
+
+/* Handing our CPU over to a side that shares it: at most this many times
+ * before sleeping. */
+#define YIELD_ROUNDS 16
+
+/* Records the CPU we wait on (1 + its number; 0 stays "unknown"), and
+ * chooses how to begin the wait. Spinning pays only while the side we
+ * wait for runs on another CPU: not when we may run on one CPU only, not
+ * while that side sleeps (it is not running), not when it last waited on
+ * our CPU (it cannot run while we spin; yielding lets it run at once).
+ * The producer waits for the slowest reader its last scan found. */
+static WaitBegin
+wait_begin (ShmipcChannel *channel)
+{
+  ChannelHeader *h = channel->header;
+  guint32 mine = _shmipc_channel_note_cpu (channel);
+  guint32 theirs;
+  gboolean sleeping;
+
+  if (channel->role == SHMIPC_CHANNEL_PRODUCER)
+    {
+      if (channel->slowest < 0)
+        return BEGIN_SLEEP;   /* waiting for a first reader: it may be long */
+      theirs = __atomic_load_n (&h->readers[channel->slowest].cpu, __ATOMIC_RELAXED);
+      sleeping = (__atomic_load_n (&h->reader_sleepers, __ATOMIC_RELAXED) &
+                  (1u << channel->slowest)) != 0;
+    }
+  else
+    {
+      theirs = __atomic_load_n (&h->producer_cpu, __ATOMIC_RELAXED);
+      sleeping = __atomic_load_n (&h->producer_sleeping, __ATOMIC_RELAXED) != 0;
+    }
+  if (sleeping)
+    return BEGIN_SLEEP;
+  if (mine != 0 && theirs == mine)
+    return BEGIN_YIELD;
+  return channel->spin_ns > 0 ? BEGIN_SPIN : BEGIN_SLEEP;
+}
+
 /* Waits until channel_poll() is no longer WAIT. */
 static int
 channel_wait (ShmipcChannel  *channel,
@@ -445,31 +511,52 @@ channel_wait (ShmipcChannel  *channel,
   start = g_get_monotonic_time ();
   deadline = timeout_ms < 0 ? G_MAXINT64 : start + (gint64) timeout_ms * 1000;
 
-  /* A short spin: a peer on another CPU usually answers within
-   * microseconds, far less than the cost of sleeping and being woken
-   * (tens of microseconds across virtual CPUs). Yielding now and then
-   * lets a peer that shares our CPU run instead of waiting out our spin,
-   * and keeps both tasks runnable, so that the scheduler moves one of
-   * them to an idle CPU rather than pinning them together as sleep and
-   * wake-up would. */
-  if (channel->spin_ns > 0 && timeout_ms != 0)
+  /* Before sleeping (see "Waiting"): a side on another CPU usually
+   * answers within microseconds, far less than the cost of sleeping and
+   * being woken (tens of microseconds across virtual CPUs), so spin a
+   * while, yielding now and then in case it shares our CPU after all. A
+   * side that shares our CPU can only answer once we let it run: yield to
+   * it a few times, which costs one system call each and no wake-up. */
+  switch (timeout_ms != 0 ? wait_begin (channel) : BEGIN_SLEEP)
     {
-      gint64 spin_end = start + channel->spin_ns / 1000;
-      guint round = 0;
+    case BEGIN_SPIN:
+      {
+        gint64 spin_end = start + channel->spin_ns / 1000;
+        guint round = 0;
 
-      do
-        {
-          int i;
-
-          for (i = 0; i < 16; i++)
+        do
+          {
             cpu_relax ();
-          result = channel_poll (channel, FALSE, error);
-          if (result != POLL_WAIT)
-            return result;
-          if (++round % 4 == 0)
+            result = channel_poll (channel, FALSE, error);
+            if (result != POLL_WAIT)
+              {
+                /* It paid: allow longer spins, up to the maximum. */
+                channel->spin_ns = MIN (channel->spin_ns * 2, SPIN_MAX_NS);
+                return result;
+              }
+            if (++round % 64 == 0)
+              sched_yield ();
+          }
+        while (g_get_monotonic_time () < spin_end);
+        /* It did not: spin shorter next time. */
+        channel->spin_ns = MAX (channel->spin_ns / 2, SPIN_MIN_NS);
+      }
+      break;
+    case BEGIN_YIELD:
+      {
+        guint round;
+
+        for (round = 0; round < YIELD_ROUNDS; round++)
+          {
             sched_yield ();
-        }
-      while (g_get_monotonic_time () < spin_end);
+            result = channel_poll (channel, FALSE, error);
+            if (result != POLL_WAIT)
+              return result;
+          }
+      }
+      break;
+    case BEGIN_SLEEP:
+      break;
     }
 
   word = channel->role == SHMIPC_CHANNEL_PRODUCER ? &h->producer_wake : &h->readers_wake;
@@ -483,7 +570,7 @@ channel_wait (ShmipcChannel  *channel,
       seq = __atomic_load_n (word, __ATOMIC_ACQUIRE);
       announce_sleep (channel, TRUE);
       /* Dekker, the sleeper's half (see _shmipc_channel_wake_readers()). */
-      __atomic_thread_fence (__ATOMIC_SEQ_CST);
+      full_fence ();
       result = channel_poll (channel, FALSE, error);
       if (result != POLL_WAIT)
         {
@@ -599,6 +686,9 @@ release_held (ShmipcChannel  *channel,
       return FALSE;
     }
   channel->pos += length;
+  /* A side that never waits still tells where it runs, now and then. */
+  if (++channel->releases % 64 == 0)
+    _shmipc_channel_note_cpu (channel);
   /* Release: the producer's bytes are in the ring, and the reader is
    * done reading its bytes, before the others see the new position. */
   __atomic_store_n (published, channel->pos, __ATOMIC_RELEASE);
@@ -1369,7 +1459,7 @@ wait_readers (ShmipcChannel  *channel,
       int ready;
 
       __atomic_store_n (&h->producer_sleeping, 1, __ATOMIC_RELAXED);
-      __atomic_thread_fence (__ATOMIC_SEQ_CST);
+      full_fence ();
       ready = producer_poll (channel, TRUE, &local);
       /* Readers that came and went before the stream started are lost,
        * which is not yet a reason to stop waiting for others. */
