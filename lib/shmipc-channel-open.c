@@ -374,18 +374,31 @@ object_is_old (ShmipcSegment *segment)
 }
 
 /* Spinning pays only when the other side can run on another CPU at the
- * same time: never for a process allowed on one CPU only (taskset, a
- * container's cpuset), nor on a machine with one. */
+ * same time: never on a machine with one CPU online, nor under a cgroup
+ * CPU quota of less than two CPUs (a container's "--cpus=1": two
+ * processes running at once use up the quota twice as fast). */
 static gboolean
 spin_allowed (void)
+{
+  gdouble quota;
+
+  if (sysconf (_SC_NPROCESSORS_ONLN) < 2)
+    return FALSE;
+  quota = _shmipc_process_cpu_quota ();
+  return quota == 0 || quota >= 2;
+}
+
+/* TRUE when this process may run on one CPU only (taskset, a cpuset). */
+static gboolean
+one_cpu_only (void)
 {
 #ifdef CPU_COUNT
   cpu_set_t set;
 
   if (sched_getaffinity (0, sizeof set, &set) == 0 && CPU_COUNT (&set) < 2)
-    return FALSE;
+    return TRUE;
 #endif
-  return sysconf (_SC_NPROCESSORS_ONLN) > 1;
+  return FALSE;
 }
 
 /* Claims our place: the producer word (taking over a previous stream),
@@ -456,6 +469,7 @@ channel_attach (ShmipcChannel  *channel,
       h->hold = 1;
       h->base = 0;
       h->producer = 0;
+      h->departures = 0;
       for (i = 0; i < SHMIPC_CHANNEL_MAX_READERS; i++)
         {
           h->readers[i].owner = 0;
@@ -705,6 +719,7 @@ shmipc_channel_open_full (const gchar         *name,
   channel->max_readers = max_readers;
   channel->policy = policy;
   channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
+  channel->one_cpu = one_cpu_only ();
   channel->slowest = -1;
   channel->segment = g_steal_pointer (&segment);
   channel->header = shmipc_segment_get_data (channel->segment);
@@ -792,7 +807,11 @@ leave_header (gpointer data)
       ReaderSlot *slot = &h->readers[channel->slot];
 
       if (!channel->finished && !channel->overrun)
-        release_owner (&slot->owner, channel->me, channel->me | OWNER_LEFT_BIT);
+        {
+          release_owner (&slot->owner, channel->me, channel->me | OWNER_LEFT_BIT);
+          /* Release: the producer's next look sees the mark. */
+          __atomic_fetch_add (&h->departures, 1, __ATOMIC_RELEASE);
+        }
       else
         {
           guint64 me = channel->me;

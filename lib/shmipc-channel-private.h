@@ -43,6 +43,7 @@
  *   388      hold (u32)            producer sets, first reader clears
  *   392      base (u64)            producer (where the current stream began)
  *   400      producer owner (u64)  claimed by compare-and-swap
+ *   408      departures (u32)      readers (bumped when one leaves early)
  *   512 + 128 i, for each reader slot i < 28:
  *     +0     owner (u64)           the reader (claim, leave), or a cleaner
  *     +8     read_pos (u64)        the reader; JOINING (all ones) until set
@@ -83,7 +84,11 @@
  *
  * Pace (the wait policy): the producer writes only below min(read_pos of
  * the attached readers) + capacity, and below base + capacity while hold
- * is set. A reader that dies is detached by the producer (its slot
+ * is set. It scans the slots lazily: while a quarter of the ring is free
+ * by its last scan and no reader has left since (departures), it writes
+ * without looking at the readers' lines, which only ever gives it less
+ * room than there is; a reader that joined since starts at or after the
+ * position of that scan (see "Joining"), so the bound holds for it too. A reader that dies is detached by the producer (its slot
  * cleaned) the next time it looks, at most LIVENESS_INTERVAL_US into a
  * wait; a reader that leaves before the end of the stream sets
  * OWNER_LEFT_BIT and wakes the producer. Either is a lost reader, whose
@@ -108,8 +113,10 @@
  *
  * Waiting: a bounded spin when it can pay, then a futex sleep with a
  * Dekker-style handshake. Spinning pays only while the other side runs on
- * another CPU: a waiter does not spin when its affinity allows one CPU
- * only, when the side it waits for last waited on the CPU the waiter is
+ * another CPU: a waiter does not spin on a machine with one CPU or under
+ * a cgroup CPU quota below two CPUs; when its affinity allows one CPU
+ * only, it spins only when the other side is known to run on another;
+ * and it does not spin when the side it waits for last waited on the CPU the waiter is
  * on (each side records 1 + sched_getcpu() in the header when it attaches,
  * when it starts to wait, and every 64th commit or consume: a vDSO call),
  * or when that side has announced a sleep (it is not running). A side on
@@ -189,7 +196,8 @@ typedef struct {
   guint32 hold;
   guint64 base;
   guint64 producer;
-  guint8 pad3[BLOCK - 24];
+  guint32 departures;
+  guint8 pad3[BLOCK - 28];
 
   ReaderSlot readers[SHMIPC_CHANNEL_MAX_READERS];
 } ChannelHeader;
@@ -239,7 +247,10 @@ struct _ShmipcChannel {
   GArray *lost;          /* producer: pids of the readers lost (gint32) */
   guint8 *bounce;        /* reader, drop policy: copy checked before use */
   gint64 spin_ns;        /* the spin's bound now; 0: never spin (one CPU) */
+  gboolean one_cpu;      /* our affinity allows one CPU only */
   gint slowest;          /* producer: the slot of the slowest reader, -1 */
+  gboolean scanned;      /* producer: peer_pos is from a scan of this stream */
+  guint32 departures;    /* producer: the header's count at that scan */
   guint releases;        /* commits or consumes, to note our CPU now and then */
   volatile gint aborted; /* set by shmipc_channel_abort(), maybe in a signal handler */
 };

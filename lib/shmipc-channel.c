@@ -261,6 +261,9 @@ scan_readers (ShmipcChannel  *channel,
    * followed by the full fence of _shmipc_channel_wake_readers(). */
   if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
     claim = __atomic_load_n (&h->claim_pos, __ATOMIC_RELAXED);
+  /* Before the slots: a departure after this load makes the next poll
+   * scan again. */
+  channel->departures = __atomic_load_n (&h->departures, __ATOMIC_ACQUIRE);
   for (i = 0; i < channel->max_readers; i++)
     {
       ReaderSlot *slot = &h->readers[i];
@@ -336,6 +339,7 @@ scan_readers (ShmipcChannel  *channel,
       return FALSE;
     }
   channel->peer_pos = min;
+  channel->scanned = TRUE;
   if (n_attached_out != NULL)
     *n_attached_out = n_attached;
   return TRUE;
@@ -366,6 +370,11 @@ producer_poll (ShmipcChannel  *channel,
                    _shmipc_channel_name (channel));
       return POLL_ERROR;
     }
+  /* The lazy scan (see "Pace"): plenty of room by the last scan. */
+  if (!check_alive && channel->scanned &&
+      channel->pos - channel->peer_pos <= channel->capacity - channel->capacity / 4 &&
+      __atomic_load_n (&channel->header->departures, __ATOMIC_ACQUIRE) == channel->departures)
+    return POLL_READY;
   if (!scan_readers (channel, check_alive, NULL, error))
     return POLL_ERROR;
   if (channel->pos - channel->peer_pos < channel->capacity)
@@ -489,6 +498,10 @@ wait_begin (ShmipcChannel *channel)
     return BEGIN_SLEEP;
   if (mine != 0 && theirs == mine)
     return BEGIN_YIELD;
+  /* Pinned to one CPU: our spin would keep a side whose CPU we do not
+   * know from running, if it shares ours. */
+  if (channel->one_cpu && (mine == 0 || theirs == 0))
+    return BEGIN_SLEEP;
   return channel->spin_ns > 0 ? BEGIN_SPIN : BEGIN_SLEEP;
 }
 

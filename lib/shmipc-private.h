@@ -36,6 +36,10 @@ int      _shmipc_process_start_time (pid_t     pid,
  * tell and kill(@pid, 0) does not say it is gone. */
 G_GNUC_INTERNAL
 gboolean _shmipc_process_alive      (gint32    pid);
+/* The smallest CPU bandwidth quota of this process's cgroups, in CPUs
+ * (cgroup v2 cpu.max, v1 cpu.cfs_quota_us); 0 when there is none. */
+G_GNUC_INTERNAL
+gdouble  _shmipc_process_cpu_quota  (void);
 
 /* An owner word names a process for as long as it runs: its pid in the
  * low 30 bits (Linux caps pids at 2^22), the low 32 bits of its start

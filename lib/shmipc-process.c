@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -108,4 +109,87 @@ _shmipc_owner_alive (guint64 owner)
     return (start & 0xffffffffu) == (owner >> 32);
   /* Gone, or /proc hidden from us (hidepid): the kernel's word then. */
   return _shmipc_process_alive (pid);
+}
+
+/* The CPU bandwidth quota of @dir's cgroup, in CPUs, or 0 for none:
+ * cgroup v2's cpu.max ("QUOTA PERIOD" or "max PERIOD"), else cgroup v1's
+ * cpu.cfs_quota_us and cpu.cfs_period_us. */
+static gdouble
+cgroup_quota (const gchar *dir)
+{
+  g_autofree gchar *max_path = g_build_filename (dir, "cpu.max", NULL);
+  g_autofree gchar *quota_path = g_build_filename (dir, "cpu.cfs_quota_us", NULL);
+  g_autofree gchar *period_path = g_build_filename (dir, "cpu.cfs_period_us", NULL);
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *period_text = NULL;
+  gdouble quota;
+  gdouble period;
+
+  if (g_file_get_contents (max_path, &text, NULL, NULL))
+    {
+      if (g_str_has_prefix (text, "max") ||
+          sscanf (text, "%lf %lf", &quota, &period) != 2 || quota <= 0 || period <= 0)
+        return 0;
+      return quota / period;
+    }
+  if (g_file_get_contents (quota_path, &text, NULL, NULL) &&
+      g_file_get_contents (period_path, &period_text, NULL, NULL))
+    {
+      quota = g_ascii_strtod (text, NULL);
+      period = g_ascii_strtod (period_text, NULL);
+      if (quota > 0 && period > 0)
+        return quota / period;
+    }
+  return 0;
+}
+
+/* The smallest CPU quota on the way from this process's cgroup up to the
+ * root of the hierarchy it sees, in CPUs; 0 when none is set or it
+ * cannot be read. */
+gdouble
+_shmipc_process_cpu_quota (void)
+{
+  g_autofree gchar *cgroups = NULL;
+  g_auto(GStrv) lines = NULL;
+  gdouble smallest = 0;
+  guint i;
+
+  if (!g_file_get_contents ("/proc/self/cgroup", &cgroups, NULL, NULL))
+    return 0;
+  lines = g_strsplit (cgroups, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      /* "0::/path" (v2), or "N:cpu,cpuacct:/path" (v1). */
+      g_auto(GStrv) fields = g_strsplit (lines[i], ":", 3);
+      g_autofree gchar *root = NULL;
+      g_autofree gchar *dir = NULL;
+
+      if (g_strv_length (fields) != 3 || fields[2][0] != '/')
+        continue;
+      if (fields[1][0] == '\0')
+        root = g_strdup ("/sys/fs/cgroup");
+      else
+        {
+          g_auto(GStrv) controllers = g_strsplit (fields[1], ",", -1);
+
+          if (!g_strv_contains ((const gchar * const *) controllers, "cpu"))
+            continue;
+          root = g_build_filename ("/sys/fs/cgroup", fields[1], NULL);
+        }
+      dir = g_build_filename (root, fields[2], NULL);
+      for (;;)
+        {
+          gdouble quota = cgroup_quota (dir);
+          gchar *parent;
+
+          if (quota > 0 && (smallest == 0 || quota < smallest))
+            smallest = quota;
+          if (strlen (dir) <= strlen (root))
+            break;
+          parent = g_path_get_dirname (dir);
+          g_free (dir);
+          dir = parent;
+        }
+    }
+  return smallest;
 }
