@@ -6,7 +6,7 @@
  *
  * Usage: bench-channel [throughput|latency|idle|readers|all] [--backend=B]
  *        [--bytes=N] [--rounds=N] [--seconds=N] [--fanout-bytes=N]
- *        [--pin | --same-cpu]
+ *        [--pin | --same-cpu] [--readers=N]
  * The hardware limits are measured in the same run: a single-core memcpy
  * of the write size next to the throughput, a raw spin ping-pong on one
  * shared cache line next to the round trips.
@@ -39,6 +39,7 @@ static gint opt_rounds = 100000;
 static gint opt_seconds = 5;
 static ShmipcBackend opt_backend = SHMIPC_BACKEND_AUTO;
 static guint64 opt_fanout_bytes = G_GUINT64_CONSTANT (256) << 20;
+static gint opt_readers = 1;
 
 static void G_GNUC_NORETURN
 die (const char *what, GError *error)
@@ -290,6 +291,55 @@ run_readers (void)
 /* Throughput: 1 MiB writes, copied into and out of the transport           */
 /* ---------------------------------------------------------------------- */
 
+/* --readers=N: N - 1 more readers of the channel @name, each draining
+ * it to the end in the background (pinned as the child is). Returns how
+ * many were started; their pids go to @pids. */
+static guint
+start_extra_readers (const char *name,
+                     pid_t      *pids)
+{
+  guint n = 0;
+
+  for (n = 0; n + 1 < (guint) opt_readers; n++)
+    {
+      pids[n] = fork ();
+      if (pids[n] == 0)
+        {
+          GError *error = NULL;
+          ShmipcChannel *c;
+          guint8 *buf = g_malloc (CHUNK);
+          gssize k;
+
+          child_setup ();
+          c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
+                                   opt_backend, &error);
+          if (c == NULL)
+            die ("open", error);
+          while ((k = shmipc_channel_read (c, buf, CHUNK, -1, &error)) > 0)
+            ;
+          if (k < 0)
+            die ("read", error);
+          _exit (0);
+        }
+    }
+  return n;
+}
+
+static ShmipcChannel *
+open_producer (const char *name,
+               gsize       capacity)
+{
+  GError *error = NULL;
+  ShmipcChannel *p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, capacity,
+                                               SHMIPC_DEFAULT_MODE, opt_backend,
+                                               MAX ((guint) opt_readers, SHMIPC_CHANNEL_DEFAULT_READERS),
+                                               SHMIPC_CHANNEL_POLICY_WAIT, &error);
+
+  if (p == NULL)
+    die ("open", error);
+  return p;
+}
+
 static double
 throughput_channel (void)
 {
@@ -297,15 +347,15 @@ throughput_channel (void)
   guint8 *buf = g_malloc (CHUNK);
   GError *error = NULL;
   ShmipcChannel *p;
+  pid_t extra[SHMIPC_CHANNEL_MAX_READERS];
+  guint n_extra;
   guint64 sent = 0;
   double t0;
   pid_t pid;
 
   memset (buf, 0x5a, CHUNK);
-  p = shmipc_channel_open (name, SHMIPC_CHANNEL_PRODUCER, 0, SHMIPC_DEFAULT_MODE,
-                           opt_backend, &error);
-  if (p == NULL)
-    die ("open", error);
+  p = open_producer (name, 0);
+  n_extra = start_extra_readers (name, extra);
   t0 = now_s ();
   pid = fork ();
   if (pid == 0)
@@ -325,6 +375,8 @@ throughput_channel (void)
         die ("read", error);
       _exit (got == opt_bytes ? 0 : 1);
     }
+  if (!shmipc_channel_wait_readers (p, (guint) opt_readers, -1, &error))
+    die ("wait for readers", error);
   while (sent < opt_bytes)
     {
       gsize n = (gsize) MIN ((guint64) CHUNK, opt_bytes - sent);
@@ -336,6 +388,8 @@ throughput_channel (void)
   if (!shmipc_channel_close_write (p, &error))
     die ("close", error);
   wait_child (pid, NULL);
+  while (n_extra > 0)
+    wait_child (extra[--n_extra], NULL);
   t0 = now_s () - t0;
   shmipc_channel_unlink (p, NULL);
   shmipc_channel_free (p);
@@ -488,16 +542,18 @@ latency_channel (double *rtt, gint rounds)
   GError *error = NULL;
   ShmipcChannel *ping, *pong;
   gint warm = rounds / 10 + 100;
+  pid_t extra[SHMIPC_CHANNEL_MAX_READERS];
+  guint n_extra;
   gint i;
   pid_t pid;
 
   memset (msg, 1, sizeof msg);
-  ping = shmipc_channel_open (ping_name, SHMIPC_CHANNEL_PRODUCER, 65536, SHMIPC_DEFAULT_MODE,
-                              opt_backend, &error);
-  pong = ping ? shmipc_channel_open (pong_name, SHMIPC_CHANNEL_CONSUMER, 65536,
-                                     SHMIPC_DEFAULT_MODE, opt_backend, &error) : NULL;
+  ping = open_producer (ping_name, 65536);
+  pong = shmipc_channel_open (pong_name, SHMIPC_CHANNEL_CONSUMER, 65536,
+                              SHMIPC_DEFAULT_MODE, opt_backend, &error);
   if (pong == NULL)
     die ("open", error);
+  n_extra = start_extra_readers (ping_name, extra);
   pid = fork ();
   if (pid == 0)
     {
@@ -518,6 +574,8 @@ latency_channel (double *rtt, gint rounds)
         }
       _exit (0);
     }
+  if (!shmipc_channel_wait_readers (ping, (guint) opt_readers, -1, &error))
+    die ("wait for readers", error);
   for (i = 0; i < warm + rounds; i++)
     {
       struct timespec a, b;
@@ -531,6 +589,10 @@ latency_channel (double *rtt, gint rounds)
         rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
     }
   wait_child (pid, NULL);
+  if (!shmipc_channel_close_write (ping, &error))
+    die ("close", error);
+  while (n_extra > 0)
+    wait_child (extra[--n_extra], NULL);
   shmipc_channel_unlink (ping, NULL);
   shmipc_channel_unlink (pong, NULL);
   shmipc_channel_free (ping);
@@ -734,6 +796,7 @@ main (int argc, char **argv)
     { "fanout-bytes", 0, 0, G_OPTION_ARG_INT64, &fanout_bytes, "bytes each reader reads in the readers test", "N" },
     { "pin", 0, 0, G_OPTION_ARG_NONE, &opt_pin, "run parent and child on CPUs 0 and 1", NULL },
     { "same-cpu", 0, 0, G_OPTION_ARG_NONE, &opt_same_cpu, "run parent and child both on CPU 0", NULL },
+    { "readers", 0, 0, G_OPTION_ARG_INT, &opt_readers, "readers of the measured channel in the throughput and latency tests (the others drain it)", "N" },
     { NULL }
   };
   GOptionContext *context = g_option_context_new ("[throughput|latency|idle|readers|all]");
@@ -756,6 +819,11 @@ main (int argc, char **argv)
       fprintf (stderr, "bench-channel: --pin and --same-cpu exclude each other\n");
       return 2;
     }
+  if (opt_readers < 1 || opt_readers > SHMIPC_CHANNEL_MAX_READERS)
+    {
+      fprintf (stderr, "bench-channel: --readers must be 1 to %d\n", SHMIPC_CHANNEL_MAX_READERS);
+      return 2;
+    }
   if (opt_rounds < 100 || opt_seconds < 1)
     {
       fprintf (stderr, "bench-channel: --rounds must be >= 100 and --seconds >= 1\n");
@@ -766,6 +834,9 @@ main (int argc, char **argv)
   printf ("machine: %ld CPUs online\n", sysconf (_SC_NPROCESSORS_ONLN));
   if (opt_same_cpu || opt_pin)
     printf ("placement: %s\n", opt_same_cpu ? "both ends on CPU 0" : "parent on CPU 0, child on CPU 1");
+  if (opt_readers > 1)
+    printf ("readers: %d (the channel measured has %d more readers, draining it)\n",
+            opt_readers, opt_readers - 1);
   if (g_str_equal (what, "throughput") || g_str_equal (what, "all"))
     run_throughput ();
   if (g_str_equal (what, "latency") || g_str_equal (what, "all"))
