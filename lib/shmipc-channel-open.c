@@ -19,6 +19,8 @@
 
 #include "shmipc-channel-private.h"
 
+/* A reader position @r against the write position @w: at or before it,
+ * and (wait policy) at most the capacity behind. */
 static gboolean
 check_position (ShmipcChannel  *channel,
                 guint64         r,
@@ -418,7 +420,11 @@ claim_place (ShmipcChannel  *channel,
         return done;
       if (!settle_start (channel, error))
         {
-          release_owner (&channel->header->readers[channel->slot].owner, channel->me, 0);
+          ReaderSlot *slot = &channel->header->readers[channel->slot];
+
+          /* Free again, as a free slot is: position JOINING. */
+          __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
+          release_owner (&slot->owner, channel->me, 0);
           return -1;
         }
       return 1;
