@@ -139,6 +139,31 @@ fd_read_all (int fd, guint8 *p, gsize n)
     }
 }
 
+/* In a forked child: reads the channel @name to its end as one more
+ * reader, copying every byte out, and exits 0 when it got @expected
+ * bytes (any number for G_MAXUINT64). */
+static void G_GNUC_NORETURN
+reader_child (const char *name,
+              guint64     expected)
+{
+  GError *error = NULL;
+  guint8 *buf = g_malloc (CHUNK);
+  ShmipcChannel *c;
+  guint64 got = 0;
+  gssize k;
+
+  child_setup ();
+  c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
+                           opt_backend, &error);
+  if (c == NULL)
+    die ("open", error);
+  while ((k = shmipc_channel_read (c, buf, CHUNK, -1, &error)) > 0)
+    got += (guint64) k;
+  if (k < 0)
+    die ("read", error);
+  _exit (expected == G_MAXUINT64 || got == expected ? 0 : 1);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Fan-out: one writer, N readers that each read the whole stream           */
 /* ---------------------------------------------------------------------- */
@@ -168,22 +193,7 @@ fanout_channel (guint n)
     {
       pids[i] = fork ();
       if (pids[i] == 0)
-        {
-          ShmipcChannel *c;
-          guint64 got = 0;
-          gssize k;
-
-          child_setup ();
-          c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
-                                   opt_backend, &error);
-          if (c == NULL)
-            die ("open", error);
-          while ((k = shmipc_channel_read (c, buf, CHUNK, -1, &error)) > 0)
-            got += (guint64) k;
-          if (k < 0)
-            die ("read", error);
-          _exit (got == opt_fanout_bytes ? 0 : 1);
-        }
+        reader_child (name, opt_fanout_bytes);
     }
   if (!shmipc_channel_wait_readers (p, n, -1, &error))
     die ("wait for readers", error);
@@ -304,23 +314,7 @@ start_extra_readers (const char *name,
     {
       pids[n] = fork ();
       if (pids[n] == 0)
-        {
-          GError *error = NULL;
-          ShmipcChannel *c;
-          guint8 *buf = g_malloc (CHUNK);
-          gssize k;
-
-          child_setup ();
-          c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
-                                   opt_backend, &error);
-          if (c == NULL)
-            die ("open", error);
-          while ((k = shmipc_channel_read (c, buf, CHUNK, -1, &error)) > 0)
-            ;
-          if (k < 0)
-            die ("read", error);
-          _exit (0);
-        }
+        reader_child (name, G_MAXUINT64);
     }
   return n;
 }
@@ -359,22 +353,7 @@ throughput_channel (void)
   t0 = now_s ();
   pid = fork ();
   if (pid == 0)
-    {
-      ShmipcChannel *c;
-      guint64 got = 0;
-      gssize n;
-
-      child_setup ();
-      c = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, 0, SHMIPC_DEFAULT_MODE,
-                               opt_backend, &error);
-      if (c == NULL)
-        die ("open", error);
-      while ((n = shmipc_channel_read (c, buf, CHUNK, -1, &error)) > 0)
-        got += (guint64) n;
-      if (n < 0)
-        die ("read", error);
-      _exit (got == opt_bytes ? 0 : 1);
-    }
+    reader_child (name, opt_bytes);
   if (!shmipc_channel_wait_readers (p, (guint) opt_readers, -1, &error))
     die ("wait for readers", error);
   while (sent < opt_bytes)
