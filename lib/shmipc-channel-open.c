@@ -119,13 +119,8 @@ claim_reader_slot (ShmipcChannel  *channel,
       /* Dead, departed, or left half-cleaned: clean it under our lock,
        * then take it. (A producer that has not seen this reader go does
        * not count it as lost.) */
-      if (!__atomic_compare_exchange_n (&slot->owner, &cur, channel->me | OWNER_RESET_BIT,
-                                        FALSE, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+      if (!_shmipc_channel_reset_slot (h, i, cur, channel->me, channel->me))
         continue;
-      __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
-      __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
-      __atomic_fetch_and (&h->reader_sleepers, ~(1u << i), __ATOMIC_RELAXED);
-      __atomic_store_n (&slot->owner, channel->me, __ATOMIC_SEQ_CST);
       channel->slot = i;
       return 1;
     }
@@ -819,19 +814,8 @@ leave_header (gpointer data)
           __atomic_fetch_add (&h->departures, 1, __ATOMIC_RELEASE);
         }
       else
-        {
-          guint64 me = channel->me;
-
-          /* Done: hand the slot back clean (see clean_slot()). */
-          if (__atomic_compare_exchange_n (&slot->owner, &me, channel->me | OWNER_RESET_BIT,
-                                           FALSE, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-            {
-              __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
-              __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
-              __atomic_fetch_and (&h->reader_sleepers, ~(1u << channel->slot), __ATOMIC_RELAXED);
-              __atomic_store_n (&slot->owner, 0, __ATOMIC_RELEASE);
-            }
-        }
+        /* Done: hand the slot back clean. */
+        _shmipc_channel_reset_slot (h, channel->slot, channel->me, channel->me, 0);
       _shmipc_channel_wake_producer (h);
     }
 

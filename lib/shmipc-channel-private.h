@@ -325,6 +325,9 @@ gboolean _shmipc_channel_scan_readers (ShmipcChannel *channel, GError **error);
 G_GNUC_INTERNAL
 void _shmipc_channel_set_lost_error (ShmipcChannel *channel, GError **error);
 G_GNUC_INTERNAL
+gboolean _shmipc_channel_reset_slot (ChannelHeader *h, guint i, guint64 owner,
+                                     guint64 locker, guint64 final);
+G_GNUC_INTERNAL
 const gchar *_shmipc_channel_name (ShmipcChannel *channel);
 G_GNUC_INTERNAL
 const gchar *_shmipc_channel_peer_role_name (ShmipcChannel *channel);

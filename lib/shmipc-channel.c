@@ -199,26 +199,39 @@ add_lost (ShmipcChannel *channel,
   g_array_append_val (channel->lost, pid);
 }
 
-/* Frees slot @i, whose owner word we loaded as @owner (a dead or departed
- * reader): locks it, puts its fields back as a free slot has them, and
- * releases it. FALSE when someone else changed it first. */
+/* Puts reader slot @i back as a free slot has it, under a lock: when its
+ * owner word is still @owner, locks it with @locker | OWNER_RESET_BIT,
+ * clears its position (JOINING), cut flag and sleeper bit, then stores
+ * @final (0 frees it; a joining reader's own word takes it). Sequentially
+ * consistent, so that a claim made this way is the full fence "Joining"
+ * relies on. FALSE when someone else changed the slot first. */
+gboolean
+_shmipc_channel_reset_slot (ChannelHeader *h,
+                            guint          i,
+                            guint64        owner,
+                            guint64        locker,
+                            guint64        final)
+{
+  ReaderSlot *slot = &h->readers[i];
+
+  if (!__atomic_compare_exchange_n (&slot->owner, &owner, locker | OWNER_RESET_BIT,
+                                    FALSE, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+    return FALSE;
+  __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
+  __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
+  __atomic_fetch_and (&h->reader_sleepers, ~(1u << i), __ATOMIC_RELAXED);
+  __atomic_store_n (&slot->owner, final, __ATOMIC_SEQ_CST);
+  return TRUE;
+}
+
+/* Frees slot @i of a dead or departed reader whose owner word we loaded
+ * as @owner. */
 static gboolean
 clean_slot (ShmipcChannel *channel,
             guint          i,
             guint64        owner)
 {
-  ChannelHeader *h = channel->header;
-  ReaderSlot *slot = &h->readers[i];
-
-  if (!__atomic_compare_exchange_n (&slot->owner, &owner, channel->me | OWNER_RESET_BIT,
-                                    FALSE, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-    return FALSE;
-  __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
-  __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
-  __atomic_fetch_and (&h->reader_sleepers, ~(1u << i), __ATOMIC_RELAXED);
-  /* Release: a reader claiming the slot next sees it clean. */
-  __atomic_store_n (&slot->owner, 0, __ATOMIC_RELEASE);
-  return TRUE;
+  return _shmipc_channel_reset_slot (channel->header, i, owner, channel->me, 0);
 }
 
 void
