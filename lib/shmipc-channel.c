@@ -267,6 +267,7 @@ scan_readers (ShmipcChannel  *channel,
   guint64 claim = 0;
   guint n_attached = 0;
   gint slowest = -1;
+  gboolean holding;
   guint i;
 
   /* Dekker with a joining reader (see "Joining"): our last position
@@ -277,6 +278,12 @@ scan_readers (ShmipcChannel  *channel,
   /* Before the slots: a departure after this load makes the next poll
    * scan again. */
   channel->departures = __atomic_load_n (&h->departures, __ATOMIC_ACQUIRE);
+  /* Once, before the slots (acquire): the first reader settles its
+   * start at base before it clears hold. So either hold is set here and
+   * base bounds us, or we see that reader's position. Loaded a second
+   * time below, a reader could settle and clear hold between the two
+   * loads and bound us neither way (tests/model found it). */
+  holding = __atomic_load_n (&h->hold, __ATOMIC_ACQUIRE) != 0;
   for (i = 0; i < channel->max_readers; i++)
     {
       ReaderSlot *slot = &h->readers[i];
@@ -304,7 +311,7 @@ scan_readers (ShmipcChannel  *channel,
         {
           /* While hold is set the reader takes base, which the check
            * below covers; otherwise it starts where we are. */
-          if (__atomic_load_n (&h->hold, __ATOMIC_ACQUIRE))
+          if (holding)
             continue;
           if (__atomic_compare_exchange_n (&slot->read_pos, &r, channel->pos, FALSE,
                                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -330,7 +337,7 @@ scan_readers (ShmipcChannel  *channel,
       min = MIN (min, r);
     }
   channel->slowest = slowest;
-  if (__atomic_load_n (&h->hold, __ATOMIC_ACQUIRE))
+  if (holding)
     {
       guint64 base = __atomic_load_n (&h->base, __ATOMIC_RELAXED);
 
