@@ -321,7 +321,11 @@ claim_call (gpointer data)
     c->found = FOUND_WAIT;
   else if (__atomic_compare_exchange_n (&h->initialiser, &cur, c->me, FALSE,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-    c->found = FOUND_CLAIMED;
+    /* A dead claimer may have published the header and died after our
+     * load of the magic (tests/model/create.pml found it): look again,
+     * or we would write over a channel in use. */
+    c->found = __atomic_load_n (&h->magic, __ATOMIC_ACQUIRE) == _shmipc_channel_magic () ?
+               FOUND_CHANNEL : FOUND_CLAIMED;
   else
     c->found = FOUND_WAIT;   /* another process claimed it just now */
 }
