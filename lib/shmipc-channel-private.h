@@ -16,6 +16,10 @@
 
 /* How a channel works
  *
+ * (tests/model/ holds SPIN models of this protocol, which make check
+ * verifies: change them with it. docs/RELIABILITY.md says what they
+ * check and under which assumptions.)
+ *
  * One shared object (either backend) holds a header of
  * SHMIPC_CHANNEL_HEADER_SIZE bytes followed by the ring. One producer
  * writes a byte stream into the ring; up to max_readers readers
@@ -65,8 +69,9 @@
  * process that created the object, or, when that process died before it
  * published the header, a peer that finds the claim held by a dead process
  * (or never made, INIT_WAIT_US after it first looked, or an empty object
- * left by a creator killed before it sized it). A creator that loses the
- * claim joins like any other opener. So a kill at any moment of creation
+ * left by a creator killed before it sized it), and then still finds no
+ * magic (a dead claimer may have published it just after our first look).
+ * A creator that loses the claim joins like any other opener. So a kill at any moment of creation
  * leaves nothing that the next opener cannot use.
  *
  * Joining: a reader claims a free slot (compare-and-swap of owner from 0),
