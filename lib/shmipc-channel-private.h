@@ -70,9 +70,10 @@
  * published the header, a peer that finds the claim held by a dead process
  * (or never made, INIT_WAIT_US after it first looked, or an empty object
  * left by a creator killed before it sized it), and then still finds no
- * magic (a dead claimer may have published it just after our first look).
- * A creator that loses the claim joins like any other opener. So a kill at any moment of creation
- * leaves nothing that the next opener cannot use.
+ * magic (a dead claimer may have published it just after our first
+ * look). A creator that loses the claim joins like any other opener. So
+ * a kill at any moment of creation leaves nothing that the next opener
+ * cannot use.
  *
  * Joining: a reader claims a free slot (compare-and-swap of owner from 0),
  * issues a full fence and settles its start position with a
