@@ -12,7 +12,7 @@
  * counted, timeouts need a dead process), so a run that stops making
  * progress is one that stops, and spin extends it by stuttering.
  *
- * plants: PLANT_NO_RECHECK PLANT_NO_FENCE
+ * plants: PLANT_NO_RECHECK PLANT_NO_FENCE PLANT_NO_LIVENESS
  */
 #define POLICY WAIT_POLICY
 #define NREADERS 1
