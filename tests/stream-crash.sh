@@ -73,7 +73,9 @@ for b in $(backends); do
   ppid=$!
   exec 4>"$work/in"
   head -c 777777 "$work/big" >&4
-  sleep 1                     # prod reads the last bytes from the fifo
+  # prod reads the last bytes from the fifo and commits them.
+  wait_info "$n" "$b" '^Write position: 777777$' 60 ||
+    fail "$b: prod did not commit the 777777 bytes it was given"
   kill -KILL "$ppid"
   wait "$ppid" || true
   exec 4>&-
@@ -93,11 +95,12 @@ for b in $(backends); do
   track "$n"
   "$bin/prod" --stream -b "$b" -n "$n" --capacity "$cap" --input "$work/big" 2>"$work/prod-err" &
   ppid=$!
-  sleep 30 <"$work/slow" &
+  sleep 600 <"$work/slow" &
   spid=$!
   "$bin/cons" --stream -b "$b" -n "$n" >"$work/slow" 2>/dev/null &
   cpid=$!
-  sleep 1
+  wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 ||
+    fail "$b: cons did not join the channel"
   kill -KILL "$cpid"
   t0=$(now_ms)
   expect_exit "$ppid" 1 "$b: prod after SIGKILL of cons"
@@ -116,11 +119,12 @@ for b in $(backends); do
   mkfifo "$work/idle"
   "$bin/prod" --stream -b "$b" -n "$n" --input "$work/idle" 2>"$work/prod-err" &
   ppid=$!
-  sleep 30 >"$work/idle" &
+  sleep 600 >"$work/idle" &
   wpid=$!
   "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
   cpid=$!
-  sleep 1
+  wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 ||
+    fail "$b: cons did not join the channel"
   kill -KILL "$cpid"
   t0=$(now_ms)
   expect_exit "$ppid" 1 "$b: idle prod after SIGKILL of cons"
@@ -139,8 +143,7 @@ for b in $(backends); do
     track "$n"
     "$bin/prod" --stream -b "$b" -n "$n" --capacity "$cap" --input "$work/big" 2>"$work/prod-err" &
     ppid=$!
-    sleep 0.5
-    exists "$n" "$b" || fail "$b SIG$sig prod: no channel while prod runs"
+    wait_exists "$n" "$b" 60 || fail "$b SIG$sig prod: no channel while prod runs"
     kill -"$sig" "$ppid"
     t0=$(now_ms)
     expect_exit "$ppid" "$want" "$b: prod stopped by SIG$sig"
@@ -152,8 +155,7 @@ for b in $(backends); do
     track "$n"
     "$bin/cons" --stream -b "$b" -n "$n" >"$work/out" 2>"$work/cons-err" &
     cpid=$!
-    sleep 0.5
-    exists "$n" "$b" || fail "$b SIG$sig cons: no channel while cons runs"
+    wait_exists "$n" "$b" 60 || fail "$b SIG$sig cons: no channel while cons runs"
     kill -"$sig" "$cpid"
     t0=$(now_ms)
     expect_exit "$cpid" "$want" "$b: cons stopped by SIG$sig"
@@ -167,9 +169,10 @@ for b in $(backends); do
     ppid=$!
     "$bin/cons" --stream -b "$b" -n "$n" >"$work/slow" 2>"$work/cons-err" &
     cpid=$!
-    sleep 30 <"$work/slow" &
+    sleep 600 <"$work/slow" &
     spid=$!
-    sleep 1
+    wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 ||
+      fail "$b: SIG$sig mid-stream: cons did not join the channel"
     kill -"$sig" "$cpid"
     t0=$(now_ms)
     expect_exit "$cpid" "$want" "$b: cons stopped mid-stream by SIG$sig"
