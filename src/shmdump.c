@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tool-common.h"
+#include "tool-limits.h"
 #include "tool-list.h"
 
 /* Input is formatted in chunks of this size; the output of one chunk
@@ -33,6 +34,7 @@ static gchar *opt_format;
 static gboolean opt_list;
 static gboolean opt_json;
 static gboolean opt_info;
+static gboolean opt_limits;
 static gchar **opt_keys;
 static gchar *opt_backend;
 static gboolean opt_version;
@@ -54,8 +56,11 @@ static const GOptionEntry entries[] = {
     "List every POSIX object and SysV segment visible to you", NULL },
   { "info", 'i', 0, G_OPTION_ARG_NONE, &opt_info,
     "Show the metadata of the objects named instead of their bytes", NULL },
+  { "limits", 0, 0, G_OPTION_ARG_NONE, &opt_limits,
+    "Show what limits the shared memory that can be created here: /dev/shm's size and room, "
+    "the SysV limits and use, systemd-logind's RemoveIPC, the memlock limit", NULL },
   { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
-    "With --list or --info: print JSON", NULL },
+    "With --list, --info or --limits: print JSON", NULL },
   { "key", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &opt_keys,
     "The SysV segment with key KEY (decimal, 0x-hex, or negative as in /proc/sysvipc/shm), e.g. from ipcmk -M; "
     "may be repeated", "KEY" },
@@ -89,6 +94,12 @@ static const char description[] =
   "runs, state, position and lag. In JSON, a channel has \"format\":\n"
   "\"channel\", \"stale\": true or false, \"policy\", \"max_readers\",\n"
   "\"readers\", and its header under \"details\".\n"
+  "--limits shows /dev/shm's size, use and free room (with a warning when\n"
+  "it is a container's 64 MiB default or has no room for a default\n"
+  "channel), the SysV limits shmmax, shmall and shmmni and the segments in\n"
+  "use, whether systemd-logind's RemoveIPC removes a user's objects when\n"
+  "the user's last session ends (from logind.conf and its drop-ins), and\n"
+  "this process's memlock limit.\n"
   "\n"
   "Examples:\n"
   "  shmdump /shm-example               canonical dump, as hexdump -C\n"
@@ -98,6 +109,7 @@ static const char description[] =
   "  shmdump --list --json              every object, as JSON\n"
   "  shmdump --info /shm-example        metadata of one object\n"
   "  shmdump --list | grep stale        channels nobody uses any more\n"
+  "  shmdump --limits                   why an object cannot be created\n"
   "\n"
   "Exit status: 0 on success, 1 when an object cannot be read,\n"
   "2 on a usage error.";
@@ -367,8 +379,22 @@ main (int argc, char **argv)
 
   if (opt_list && opt_info)
     tool_usage_error ("--list and --info cannot be used together");
-  if (opt_json && !opt_list && !opt_info)
-    tool_usage_error ("--json needs --list or --info");
+  if (opt_limits && (opt_list || opt_info))
+    tool_usage_error ("--limits cannot be used with --%s", opt_list ? "list" : "info");
+  if (opt_json && !opt_list && !opt_info && !opt_limits)
+    tool_usage_error ("--json needs --list, --info or --limits");
+  if (opt_limits)
+    {
+      g_autoptr(GString) out = g_string_new (NULL);
+      g_autoptr(GError) error = NULL;
+
+      if (targets->len > 0)
+        tool_usage_error ("--limits takes no NAME or --key");
+      tool_limits (opt_json, out);
+      if (!write_all (out->str, out->len, &error))
+        tool_fail (g_steal_pointer (&error));
+      return 0;
+    }
   if (opt_list)
     {
       if (targets->len > 0)

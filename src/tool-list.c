@@ -5,13 +5,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Object names are any bytes another local user chose: on a terminal
- * they go through tool_escape(), in JSON through json_string() (JSON's
+ * they go through tool_escape(), in JSON through tool_json_string() (JSON's
  * own escapes, every control character included), and a name that is not
  * UTF-8 is given exactly, in base64, as "name_base64".
  */
 #include <string.h>
 
 #include "tool-common.h"
+#include "tool-json.h"
 #include "tool-list.h"
 
 static void
@@ -266,183 +267,39 @@ tool_list_format (GPtrArray *objects,
 }
 
 /* ----------------------------------------------------------------------
- * JSON
+ * JSON (written with tool-json.h)
  * ---------------------------------------------------------------------- */
-
-typedef struct {
-  GString *out;
-  gboolean pretty;
-  guint depth;
-  gboolean first;   /* nothing yet in the current object or array */
-} Json;
-
-static void
-json_newline (Json *json)
-{
-  if (json->pretty)
-    {
-      g_string_append_c (json->out, '\n');
-      g_string_append_printf (json->out, "%*s", (int) (2 * json->depth), "");
-    }
-}
-
-/* A JSON string of valid UTF-8 @text: every control character (C0, DEL
- * and C1) as a \u escape, so that the output is plain, printable text and
- * every parser gives back the same code points. */
-static void
-json_string (Json        *json,
-             const gchar *text)
-{
-  const gchar *p;
-
-  g_string_append_c (json->out, '"');
-  for (p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      switch (c)
-        {
-        case '"':
-          g_string_append (json->out, "\\\"");
-          break;
-        case '\\':
-          g_string_append (json->out, "\\\\");
-          break;
-        case '\n':
-          g_string_append (json->out, "\\n");
-          break;
-        case '\t':
-          g_string_append (json->out, "\\t");
-          break;
-        case '\r':
-          g_string_append (json->out, "\\r");
-          break;
-        case '\b':
-          g_string_append (json->out, "\\b");
-          break;
-        case '\f':
-          g_string_append (json->out, "\\f");
-          break;
-        default:
-          if (c < 0x20 || (c >= 0x7f && c < 0xa0))
-            g_string_append_printf (json->out, "\\u%04x", (guint) c);
-          else
-            g_string_append_len (json->out, p, g_utf8_next_char (p) - p);
-        }
-    }
-  g_string_append_c (json->out, '"');
-}
-
-static void
-json_next (Json *json)
-{
-  if (!json->first)
-    g_string_append_c (json->out, ',');
-  json_newline (json);
-  json->first = FALSE;
-}
-
-static void
-json_member (Json        *json,
-             const gchar *name)
-{
-  json_next (json);
-  json_string (json, name);
-  g_string_append (json->out, json->pretty ? " : " : ":");
-}
-
-static void
-json_open (Json *json,
-           char  bracket)
-{
-  g_string_append_c (json->out, bracket);
-  json->depth++;
-  json->first = TRUE;
-}
-
-static void
-json_close (Json *json,
-            char  bracket)
-{
-  json->depth--;
-  if (!json->first)
-    json_newline (json);
-  g_string_append_c (json->out, bracket);
-  json->first = FALSE;
-}
-
-static void
-json_member_string (Json        *json,
-                    const gchar *name,
-                    const gchar *value)
-{
-  json_member (json, name);
-  if (value != NULL)
-    json_string (json, value);
-  else
-    g_string_append (json->out, "null");
-}
-
-static void
-json_member_int (Json        *json,
-                 const gchar *name,
-                 gint64       value)
-{
-  json_member (json, name);
-  g_string_append_printf (json->out, "%" G_GINT64_FORMAT, value);
-}
-
-static void
-json_member_time (Json        *json,
-                  const gchar *name,
-                  gint64       seconds)
-{
-  json_member (json, name);
-  if (seconds > 0)
-    g_string_append_printf (json->out, "%" G_GINT64_FORMAT, seconds);
-  else
-    g_string_append (json->out, "null");
-}
-
-static void
-json_member_bool (Json        *json,
-                  const gchar *name,
-                  gboolean     value)
-{
-  json_member (json, name);
-  g_string_append (json->out, value ? "true" : "false");
-}
 
 /* A channel's "readers": one object per reader slot in use. */
 static void
-json_readers (Json                    *json,
+json_readers (ToolJson                    *json,
               const ShmipcChannelInfo *channel)
 {
   guint i;
 
-  json_member (json, "readers");
-  json_open (json, '[');
+  tool_json_member (json, "readers");
+  tool_json_open (json, '[');
   for (i = 0; i < channel->n_readers; i++)
     {
       const ShmipcChannelReaderInfo *reader = shmipc_channel_info_get_reader (channel, i);
 
-      json_next (json);
-      json_open (json, '{');
-      json_member_int (json, "slot", reader->slot);
-      json_member_int (json, "pid", reader->pid);
-      json_member_bool (json, "alive", reader->alive);
-      json_member_string (json, "state", shmipc_channel_reader_state_to_string (reader->state));
-      json_member_int (json, "position", (gint64) reader->position);
-      json_member_int (json, "lag", (gint64) reader->lag);
-      json_close (json, '}');
+      tool_json_next (json);
+      tool_json_open (json, '{');
+      tool_json_member_int (json, "slot", reader->slot);
+      tool_json_member_int (json, "pid", reader->pid);
+      tool_json_member_bool (json, "alive", reader->alive);
+      tool_json_member_string (json, "state", shmipc_channel_reader_state_to_string (reader->state));
+      tool_json_member_int (json, "position", (gint64) reader->position);
+      tool_json_member_int (json, "lag", (gint64) reader->lag);
+      tool_json_close (json, '}');
     }
-  json_close (json, ']');
+  tool_json_close (json, ']');
 }
 
 /* "name", exact when it is UTF-8; otherwise with U+FFFD for each byte
  * that is not, and the exact bytes in base64 as "name_base64". */
 static void
-json_name (Json                   *json,
+json_name (ToolJson                   *json,
            const ShmipcObjectInfo *info)
 {
   g_autofree gchar *valid = NULL;
@@ -450,22 +307,22 @@ json_name (Json                   *json,
 
   if (info->backend != SHMIPC_BACKEND_POSIX)
     {
-      json_member_string (json, "name", NULL);
+      tool_json_member_string (json, "name", NULL);
       return;
     }
   if (g_utf8_validate (info->name, -1, NULL))
     {
-      json_member_string (json, "name", info->name);
+      tool_json_member_string (json, "name", info->name);
       return;
     }
   valid = g_utf8_make_valid (info->name, -1);
   base64 = g_base64_encode ((const guchar *) info->name, strlen (info->name));
-  json_member_string (json, "name", valid);
-  json_member_string (json, "name_base64", base64);
+  tool_json_member_string (json, "name", valid);
+  tool_json_member_string (json, "name_base64", base64);
 }
 
 static void
-json_object_info (Json                   *json,
+json_object_info (ToolJson                   *json,
                   const ShmipcObjectInfo *info)
 {
   g_autofree gchar *mode = g_strdup_printf ("%04o", info->mode);
@@ -473,28 +330,28 @@ json_object_info (Json                   *json,
   gboolean sysv = info->backend == SHMIPC_BACKEND_SYSV;
   guint i;
 
-  json_open (json, '{');
-  json_member_string (json, "type", shmipc_backend_to_string (info->backend));
+  tool_json_open (json, '{');
+  tool_json_member_string (json, "type", shmipc_backend_to_string (info->backend));
   json_name (json, info);
   if (sysv)
     {
       g_autofree gchar *key = g_strdup_printf ("0x%08x", (guint32) info->key);
 
-      json_member_string (json, "key", key);
-      json_member_int (json, "id", info->id);
+      tool_json_member_string (json, "key", key);
+      tool_json_member_int (json, "id", info->id);
     }
   else
     {
-      json_member_string (json, "key", NULL);
-      json_member_string (json, "id", NULL);
+      tool_json_member_string (json, "key", NULL);
+      tool_json_member_string (json, "id", NULL);
     }
-  json_member_int (json, "size", (gint64) info->size);
-  json_member_string (json, "mode", mode);
-  json_member_string (json, "owner", info->owner);
-  json_member_int (json, "uid", info->uid);
-  json_member_int (json, "gid", info->gid);
-  json_member_int (json, "attached", (gint64) info->nattch);
-  json_member (json, "pids");
+  tool_json_member_int (json, "size", (gint64) info->size);
+  tool_json_member_string (json, "mode", mode);
+  tool_json_member_string (json, "owner", info->owner);
+  tool_json_member_int (json, "uid", info->uid);
+  tool_json_member_int (json, "gid", info->gid);
+  tool_json_member_int (json, "attached", (gint64) info->nattch);
+  tool_json_member (json, "pids");
   g_string_append_c (json->out, '[');
   for (i = 0; i < info->pids->len; i++)
     g_string_append_printf (json->out, "%s%d", i > 0 ? (json->pretty ? ", " : ",") : "",
@@ -502,34 +359,34 @@ json_object_info (Json                   *json,
   g_string_append_c (json->out, ']');
   if (sysv)
     {
-      json_member_int (json, "cpid", info->cpid);
-      json_member_int (json, "lpid", info->lpid);
+      tool_json_member_int (json, "cpid", info->cpid);
+      tool_json_member_int (json, "lpid", info->lpid);
     }
-  json_member_string (json, "format", shmipc_object_format_to_string (info->format));
-  json_member_time (json, "atime", info->atime);
-  json_member_time (json, "mtime", info->mtime);
-  json_member_time (json, "ctime", info->ctime);
+  tool_json_member_string (json, "format", shmipc_object_format_to_string (info->format));
+  tool_json_member_time (json, "atime", info->atime);
+  tool_json_member_time (json, "mtime", info->mtime);
+  tool_json_member_time (json, "ctime", info->ctime);
   if (has_stale (info))
-    json_member_bool (json, "stale", info->stale);
+    tool_json_member_bool (json, "stale", info->stale);
   if (info->channel != NULL)
     {
-      json_member_string (json, "policy", shmipc_channel_policy_to_string (info->channel->policy));
-      json_member_int (json, "max_readers", info->channel->max_readers);
+      tool_json_member_string (json, "policy", shmipc_channel_policy_to_string (info->channel->policy));
+      tool_json_member_int (json, "max_readers", info->channel->max_readers);
       json_readers (json, info->channel);
     }
   if (details != NULL)
     {
-      json_member (json, "details");
-      json_open (json, '{');
+      tool_json_member (json, "details");
+      tool_json_open (json, '{');
       for (i = 0; i + 1 < details->len; i += 2)
         {
           g_autofree gchar *value = g_utf8_make_valid (details->pdata[i + 1], -1);
 
-          json_member_string (json, details->pdata[i], value);
+          tool_json_member_string (json, details->pdata[i], value);
         }
-      json_close (json, '}');
+      tool_json_close (json, '}');
     }
-  json_close (json, '}');
+  tool_json_close (json, '}');
 }
 
 void
@@ -537,7 +394,7 @@ tool_info_to_json (const ShmipcObjectInfo *info,
                    gboolean                pretty,
                    GString                *out)
 {
-  Json json = { out, pretty, 0, TRUE };
+  ToolJson json = { out, pretty, 0, TRUE };
 
   json_object_info (&json, info);
 }
@@ -547,14 +404,14 @@ tool_list_to_json (GPtrArray *objects,
                    gboolean   pretty,
                    GString   *out)
 {
-  Json json = { out, pretty, 0, TRUE };
+  ToolJson json = { out, pretty, 0, TRUE };
   guint i;
 
-  json_open (&json, '[');
+  tool_json_open (&json, '[');
   for (i = 0; i < objects->len; i++)
     {
-      json_next (&json);
+      tool_json_next (&json);
       json_object_info (&json, objects->pdata[i]);
     }
-  json_close (&json, ']');
+  tool_json_close (&json, ']');
 }
