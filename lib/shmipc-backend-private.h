@@ -102,6 +102,13 @@ struct _ShmipcBackendOps {
                         GError       **error);
   gboolean (*unlink) (ShmipcSegment *segment,
                       GError       **error);
+  /* TRUE when the name (or key) still refers to the very object
+   * @segment has open, not to nothing or to one made since. */
+  gboolean (*is_current) (ShmipcSegment *segment);
+  /* Removes the very object @segment has open; SHMIPC_ERROR_NOT_FOUND
+   * when its name (or key) no longer refers to it. */
+  gboolean (*remove_current) (ShmipcSegment *segment,
+                              GError       **error);
   /* Optional: takes or releases (@operation as for flock(), retried on
    * EINTR) the object's advisory lock; a backend without one has nothing
    * to do. */
@@ -154,6 +161,16 @@ G_GNUC_INTERNAL
 gboolean _shmipc_segment_lock  (ShmipcSegment  *segment,
                                 int             operation,
                                 GError        **error);
+/* shmipc-sysv.c: removes an abandoned SysV message (see there). */
+G_GNUC_INTERNAL
+gboolean _shmipc_sysv_remove_abandoned (gint32 key, gint32 shmid, GError **error);
+
+/* ops->is_current and ops->remove_current, for an open segment. */
+G_GNUC_INTERNAL
+gboolean _shmipc_segment_is_current     (ShmipcSegment  *segment);
+G_GNUC_INTERNAL
+gboolean _shmipc_segment_remove_current (ShmipcSegment  *segment,
+                                         GError        **error);
 /* FALSE, with a copy of the error, when @segment is broken (see
  * _shmipc_segment_fault()). */
 G_GNUC_INTERNAL

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "shmipc-channel-private.h"
+#include "shmipc-list-private.h"
 
 /* A reader position @r against the write position @w: at or before it,
  * and (wait policy) at most the capacity behind. */
@@ -273,6 +274,121 @@ producer_take_over (ShmipcChannel  *channel,
   for (i = 0; i < channel->max_readers; i++)
     __atomic_store_n (&h->readers[i].owner, 0, __ATOMIC_RELEASE);
   return 1;
+}
+
+/* ----------------------------------------------------------------------
+ * Removing a stale channel (shmipc_object_remove_stale())
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+  ShmipcChannel *channel;   /* header, me and max_readers only */
+  GError **error;
+  gboolean ok;
+} Reap;
+
+/* "Channel "/x" is not stale: WHY (process PID)". */
+static void
+busy_error (ShmipcChannel  *channel,
+            GError        **error,
+            const gchar    *why,
+            gint32          pid)
+{
+  g_autofree gchar *process = pid > 0 ? g_strdup_printf (" (process %d)", (int) pid) : NULL;
+
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "Channel \"%s\" is not stale: %s%s",
+               _shmipc_channel_name (channel), why, process != NULL ? process : "");
+}
+
+/* Frees the reader slots we locked, as a free slot is. */
+static void
+unlock_reader_slots (ChannelHeader *h,
+                     guint          max_readers)
+{
+  guint i;
+
+  for (i = 0; i < max_readers; i++)
+    {
+      __atomic_store_n (&h->readers[i].read_pos, JOINING, __ATOMIC_RELAXED);
+      __atomic_store_n (&h->readers[i].cut, 0, __ATOMIC_RELAXED);
+    }
+  for (i = 0; i < max_readers; i++)
+    __atomic_store_n (&h->readers[i].owner, 0, __ATOMIC_RELEASE);
+}
+
+/* Run under a guard. Takes the producer word and locks every reader slot,
+ * as a producer taking over a previous stream does: from then on no
+ * process attaches, and each end found held by a live process makes the
+ * channel busy. Judges the rest (a finished stream that waits for its
+ * first reader is not stale), then removes the object. */
+static void
+reap_header (gpointer data)
+{
+  Reap *reap = data;
+  ShmipcChannel *channel = reap->channel;
+  ChannelHeader *h = channel->header;
+  ShmipcChannelPolicy policy;
+  guint64 capacity;
+  guint64 producer;
+  guint64 busy;
+
+  if (!_shmipc_channel_validate_header (h, shmipc_segment_get_size (channel->segment),
+                                        _shmipc_channel_name (channel), &capacity,
+                                        &channel->max_readers, &policy, reap->error))
+    return;
+  producer = __atomic_load_n (&h->producer, __ATOMIC_ACQUIRE);
+  if (producer != 0 && _shmipc_owner_alive (producer))
+    {
+      busy_error (channel, reap->error, "its producer runs", OWNER_PID (producer));
+      return;
+    }
+  if (!__atomic_compare_exchange_n (&h->producer, &producer, channel->me, FALSE,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    {
+      busy_error (channel, reap->error, "a producer is attaching", OWNER_PID (producer));
+      return;
+    }
+  if (!lock_reader_slots (channel, &busy))
+    {
+      release_owner (&h->producer, channel->me, producer);
+      busy_error (channel, reap->error,
+                  busy == 0 || (busy & OWNER_RESET_BIT) != 0 ? "a process is attaching" :
+                  "a reader reads it", OWNER_PID (busy));
+      return;
+    }
+  if (__atomic_load_n (&h->state, __ATOMIC_ACQUIRE) == SHMIPC_CHANNEL_STATE_END_OF_STREAM &&
+      __atomic_load_n (&h->hold, __ATOMIC_ACQUIRE))
+    {
+      unlock_reader_slots (h, channel->max_readers);
+      release_owner (&h->producer, channel->me, producer);
+      busy_error (channel, reap->error, "it holds a finished stream that no reader has read yet", 0);
+      return;
+    }
+  reap->ok = _shmipc_segment_remove_current (channel->segment, reap->error);
+  /* A process that opened it just before finds it aborted, or sees it
+   * removed and opens the name again (shmipc_channel_open_full()). */
+  if (reap->ok)
+    {
+      __atomic_store_n (&h->state, SHMIPC_CHANNEL_STATE_ABORTED, __ATOMIC_SEQ_CST);
+      _shmipc_channel_wake_readers (h);
+    }
+  unlock_reader_slots (h, channel->max_readers);
+  release_owner (&h->producer, channel->me, reap->ok ? 0 : producer);
+}
+
+gboolean
+_shmipc_channel_remove_stale (ShmipcSegment  *segment,
+                              GError        **error)
+{
+  ShmipcChannel channel = { 0 };
+  Reap reap = { &channel, error, FALSE };
+  guint64 start = 0;
+
+  if (_shmipc_process_start_time (getpid (), &start) != 0)
+    start = 0;
+  channel.segment = segment;
+  channel.header = shmipc_segment_get_data (segment);
+  channel.me = _shmipc_owner_word (getpid (), start);
+  return _shmipc_segment_guarded (segment, reap_header, &reap, error) && reap.ok;
 }
 
 /* What an opener found in the object it opened. */
@@ -622,6 +738,7 @@ shmipc_channel_open_full (const gchar         *name,
   guint64 me;
   gint64 take_over_at;
   gint64 deadline;
+  guint reopen = 16;
 
   if (role != SHMIPC_CHANNEL_PRODUCER && role != SHMIPC_CHANNEL_CONSUMER)
     {
@@ -659,6 +776,7 @@ shmipc_channel_open_full (const gchar         *name,
     start = 0;
 
   me = _shmipc_owner_word (getpid (), start);
+again:
   /* Until take_over_at we leave an unclaimed header to the process that
    * created the object; at deadline we stop waiting for one that another
    * live process claimed. */
@@ -733,6 +851,14 @@ shmipc_channel_open_full (const gchar         *name,
       shmipc_segment_free (channel->segment);
       g_free (channel);
       return NULL;
+    }
+  /* Removed while we attached (shmdump --reap of a stale channel, or the
+   * last reader of a finished stream): whoever opens the name from now on
+   * gets another object. Leave this one and open the name again. */
+  if (!_shmipc_segment_is_current (channel->segment) && reopen-- > 0)
+    {
+      shmipc_channel_free (channel);
+      goto again;
     }
   /* Where we run, for the other side's choice of how to wait. */
   if (channel->segment->broken == NULL)

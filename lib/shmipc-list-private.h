@@ -45,6 +45,12 @@ gboolean _shmipc_channel_probe    (const guint8     *head,
                                    guint64           size);
 G_GNUC_INTERNAL
 void     _shmipc_channel_describe (ShmipcObjectInfo *info);
+/* shmipc-channel-open.c: removes the channel in @segment (opened for
+ * reading and writing) when, under the locks of its ends, no process uses
+ * it; SHMIPC_ERROR_BUSY when one does. */
+G_GNUC_INTERNAL
+gboolean _shmipc_channel_remove_stale (ShmipcSegment    *segment,
+                                       GError          **error);
 
 G_END_DECLS
 

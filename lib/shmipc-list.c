@@ -585,3 +585,103 @@ shmipc_object_info_lookup_key (gint32    key,
     return NULL;
   return take_single (entries, what, error);
 }
+
+/**
+ * shmipc_object_remove_stale:
+ * @info: an object as shmipc_list_objects() or a lookup described it
+ * @error: return location for a #GError, or %NULL
+ *
+ * Removes the object @info describes if it is stale (see
+ * #ShmipcObjectInfo), judged again on the object as it is now, and
+ * nothing else: this is `shmdump --reap`.
+ *
+ * A channel is judged while holding its producer end and every reader
+ * slot, as a producer starting a new stream takes them, so that no
+ * process attaches meanwhile; a process that had opened it just before
+ * finds it removed and opens the name again. An unpublished message is
+ * removed when it is still unpublished and abandoned: no process holds
+ * its lock or has it open (POSIX), or none is attached to it and its
+ * creator is gone (SysV). Either is refused while a process maps it or
+ * holds it open. The name (or key) must still refer to the object
+ * described, not to one made since.
+ *
+ * Returns: %TRUE when the object was removed; otherwise %FALSE with
+ * %SHMIPC_ERROR_BUSY when it is not stale, %SHMIPC_ERROR_NOT_FOUND when
+ * it is gone or was replaced, or the error of the removal (for example
+ * %SHMIPC_ERROR_PERMISSION for another user's object).
+ *
+ * Since: 0.2
+ */
+gboolean
+shmipc_object_remove_stale (const ShmipcObjectInfo  *info,
+                            GError                 **error)
+{
+  g_autoptr(ShmipcObjectInfo) now = NULL;
+  g_autoptr(ShmipcSegment) segment = NULL;
+  gboolean sysv;
+
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  sysv = info->backend == SHMIPC_BACKEND_SYSV;
+  if (sysv && info->key == 0)
+    {
+      g_set_error_literal (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                           "An IPC_PRIVATE segment cannot be opened by key");
+      return FALSE;
+    }
+  now = sysv ? shmipc_object_info_lookup_key (info->key, error) :
+               shmipc_object_info_lookup (info->name, SHMIPC_BACKEND_POSIX, error);
+  if (now == NULL)
+    return FALSE;
+  if (now->uid != info->uid || (sysv && now->id != info->id) || now->format != info->format)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
+                   "\"%s\" was replaced by another object", sysv ? "" : info->name);
+      if (sysv)
+        g_prefix_error (error, "SysV key 0x%08x: ", (guint32) info->key);
+      return FALSE;
+    }
+  if (!now->stale || now->pids->len > 0 || now->nattch > 0)
+    {
+      g_autofree gchar *what = sysv ? g_strdup_printf ("SysV key 0x%08x", (guint32) info->key) :
+                                      g_strdup_printf ("\"%s\"", info->name);
+
+      if (!now->stale)
+        g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "%s is not stale", what);
+      else
+        g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "%s is not stale: %s", what,
+                     now->pids->len > 0 ? "a process has it mapped or open" :
+                     "a process is attached to it");
+      return FALSE;
+    }
+
+  switch (now->format)
+    {
+    case SHMIPC_OBJECT_FORMAT_CHANNEL:
+      segment = sysv ? shmipc_segment_open_key (info->key, SHMIPC_OPEN_NONE, 0,
+                                                SHMIPC_DEFAULT_MODE, error) :
+                       shmipc_segment_open (info->name, SHMIPC_OPEN_NONE, 0, SHMIPC_DEFAULT_MODE,
+                                            SHMIPC_BACKEND_POSIX, error);
+      if (segment == NULL)
+        return FALSE;
+      if (!_shmipc_segment_is_current (segment) ||
+          (guint64) shmipc_segment_get_size (segment) != now->size)
+        {
+          g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
+                       "\"%s\" was replaced by another object", shmipc_segment_get_name (segment));
+          return FALSE;
+        }
+      return _shmipc_channel_remove_stale (segment, error);
+
+    case SHMIPC_OBJECT_FORMAT_UNPUBLISHED:
+      if (sysv)
+        return _shmipc_sysv_remove_abandoned (info->key, info->id, error);
+      /* Nobody may open it (mode 0000): its lock and holders were looked
+       * at by the lookup just made. */
+      return shmipc_unlink (info->name, SHMIPC_BACKEND_POSIX, error);
+
+    default:
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "\"%s\" is not stale", info->name);
+      return FALSE;
+    }
+}

@@ -126,6 +126,9 @@ SHMIPC_PUBLIC
 ShmipcObjectInfo *shmipc_object_info_lookup_key   (gint32                    key,
                                                    GError                  **error);
 SHMIPC_PUBLIC
+gboolean          shmipc_object_remove_stale      (const ShmipcObjectInfo   *info,
+                                                   GError                  **error);
+SHMIPC_PUBLIC
 ShmipcObjectInfo *shmipc_object_info_copy         (const ShmipcObjectInfo   *info);
 SHMIPC_PUBLIC
 void              shmipc_object_info_free         (ShmipcObjectInfo         *info);

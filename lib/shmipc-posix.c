@@ -377,6 +377,33 @@ posix_unlink (ShmipcSegment  *segment,
   return TRUE;
 }
 
+static gboolean
+posix_is_current (ShmipcSegment *segment)
+{
+  struct stat mine;
+  struct stat named;
+  g_autofree gchar *path = g_strconcat (SHMIPC_POSIX_SHM_DIR, segment->name, NULL);
+
+  return segment->priv.posix.fd >= 0 && fstat (segment->priv.posix.fd, &mine) == 0 &&
+         lstat (path, &named) == 0 && mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+}
+
+/* shm_unlink() takes a name: what it removes is checked just before. A
+ * process would have to remove the object and make another under its
+ * name in between, which only one that may remove it can do. */
+static gboolean
+posix_remove_current (ShmipcSegment  *segment,
+                      GError        **error)
+{
+  if (!posix_is_current (segment))
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
+                   "\"%s\" was removed or replaced by another process", segment->name);
+      return FALSE;
+    }
+  return posix_unlink (segment, error);
+}
+
 static void
 posix_init (ShmipcSegment *segment)
 {
@@ -518,6 +545,8 @@ const ShmipcBackendOps _shmipc_posix_ops = {
   .stat = posix_stat,
   .set_mode = posix_set_mode,
   .unlink = posix_unlink,
+  .is_current = posix_is_current,
+  .remove_current = posix_remove_current,
   .lock = posix_lock,
   .get_key = posix_get_key,
   .list = posix_list,

@@ -461,6 +461,19 @@ _shmipc_segment_lock (ShmipcSegment  *segment,
 }
 
 gboolean
+_shmipc_segment_is_current (ShmipcSegment *segment)
+{
+  return segment->ops->is_current (segment);
+}
+
+gboolean
+_shmipc_segment_remove_current (ShmipcSegment  *segment,
+                                GError        **error)
+{
+  return segment->ops->remove_current (segment, error);
+}
+
+gboolean
 _shmipc_segment_check (ShmipcSegment  *segment,
                        GError        **error)
 {

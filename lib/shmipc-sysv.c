@@ -107,6 +107,42 @@ proc_stat (gint32      shmid,
   return FALSE;
 }
 
+/* shmipc_object_remove_stale() for an unpublished message: removes the
+ * segment of id @shmid, still under @key, when it is still of mode 0000
+ * and no process is attached to it (its writer stays attached until it
+ * publishes) and its creator is gone. */
+gboolean
+_shmipc_sysv_remove_abandoned (gint32    key,
+                               gint32    shmid,
+                               GError  **error)
+{
+  ShmipcStat st;
+  int err;
+
+  if (key == 0 || shmget ((key_t) key, 0, 0) != shmid || !proc_stat (shmid, &st))
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
+                   "SysV key 0x%08x: segment %d was removed or replaced by another process",
+                   (guint32) key, (int) shmid);
+      return FALSE;
+    }
+  if (st.mode != 0 || st.nattch > 0 || _shmipc_process_alive (st.cpid))
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                   "SysV key 0x%08x is not stale: %s", (guint32) key,
+                   st.mode != 0 ? "it was published" :
+                   st.nattch > 0 ? "a process is attached to it" : "its writer runs");
+      return FALSE;
+    }
+  if (shmctl (shmid, IPC_RMID, NULL) != 0)
+    {
+      err = errno;
+      _shmipc_set_error_errno (error, err, "shmctl(key 0x%08x, IPC_RMID) failed", (guint32) key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 sysv_available (void)
 {
@@ -197,6 +233,33 @@ sysv_unlink (ShmipcSegment  *segment,
       return FALSE;
     }
   return TRUE;
+}
+
+/* A segment opened by key: does the key still give its id? (IPC_RMID
+ * frees the key at once, and a new segment under it has a new id.) */
+static gboolean
+sysv_is_current (ShmipcSegment *segment)
+{
+  if (segment->priv.sysv.shmid < 0)
+    return FALSE;
+  if (segment->priv.sysv.key == 0)
+    return TRUE;
+  return shmget ((key_t) segment->priv.sysv.key, 0, 0) == segment->priv.sysv.shmid;
+}
+
+/* By id (sysv_unlink() of an open segment): exactly the segment we
+ * hold, while its key still names it. */
+static gboolean
+sysv_remove_current (ShmipcSegment  *segment,
+                     GError        **error)
+{
+  if (!sysv_is_current (segment))
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
+                   "\"%s\" was removed or replaced by another process", segment->name);
+      return FALSE;
+    }
+  return sysv_unlink (segment, error);
 }
 
 static gboolean
@@ -445,6 +508,8 @@ const ShmipcBackendOps _shmipc_sysv_ops = {
   .stat = sysv_stat,
   .set_mode = sysv_set_mode,
   .unlink = sysv_unlink,
+  .is_current = sysv_is_current,
+  .remove_current = sysv_remove_current,
   .get_key = sysv_get_key,
   .list = sysv_list,
   .read_head = sysv_read_head,

@@ -13,6 +13,7 @@
 #include "tool-common.h"
 #include "tool-limits.h"
 #include "tool-list.h"
+#include "tool-reap.h"
 
 /* Input is formatted in chunks of this size; the output of one chunk
  * (about five times as much) is written with one write(2). */
@@ -35,6 +36,8 @@ static gboolean opt_list;
 static gboolean opt_json;
 static gboolean opt_info;
 static gboolean opt_limits;
+static gboolean opt_reap;
+static gboolean opt_dry_run;
 static gchar **opt_keys;
 static gchar *opt_backend;
 static gboolean opt_version;
@@ -59,8 +62,13 @@ static const GOptionEntry entries[] = {
   { "limits", 0, 0, G_OPTION_ARG_NONE, &opt_limits,
     "Show what limits the shared memory that can be created here: /dev/shm's size and room, "
     "the SysV limits and use, systemd-logind's RemoveIPC, the memlock limit", NULL },
+  { "reap", 0, 0, G_OPTION_ARG_NONE, &opt_reap,
+    "Remove the objects that are provably dead: stale channels and abandoned unpublished "
+    "messages (yours; anyone's as root); one line per object", NULL },
+  { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
+    "With --reap: only say what would be removed", NULL },
   { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
-    "With --list, --info or --limits: print JSON", NULL },
+    "With --list, --info, --limits or --reap: print JSON", NULL },
   { "key", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &opt_keys,
     "The SysV segment with key KEY (decimal, 0x-hex, or negative as in /proc/sysvipc/shm), e.g. from ipcmk -M; "
     "may be repeated", "KEY" },
@@ -100,6 +108,11 @@ static const char description[] =
   "use, whether systemd-logind's RemoveIPC removes a user's objects when\n"
   "the user's last session ends (from logind.conf and its drop-ins), and\n"
   "this process's memlock limit.\n"
+  "--reap removes exactly the objects no process will use again: stale\n"
+  "channels (producer and readers dead, judged by pid and start time) and\n"
+  "unpublished messages whose writer died; never a published object or a\n"
+  "live channel, and another user's object only when run by root. Each is\n"
+  "judged again as it is removed; --dry-run only says what would go.\n"
   "\n"
   "Examples:\n"
   "  shmdump /shm-example               canonical dump, as hexdump -C\n"
@@ -110,6 +123,7 @@ static const char description[] =
   "  shmdump --info /shm-example        metadata of one object\n"
   "  shmdump --list | grep stale        channels nobody uses any more\n"
   "  shmdump --limits                   why an object cannot be created\n"
+  "  shmdump --reap --dry-run           what is dead and would be removed\n"
   "\n"
   "Exit status: 0 on success, 1 when an object cannot be read,\n"
   "2 on a usage error.";
@@ -377,23 +391,37 @@ main (int argc, char **argv)
       g_ptr_array_add (targets, target);
     }
 
-  if (opt_list && opt_info)
-    tool_usage_error ("--list and --info cannot be used together");
-  if (opt_limits && (opt_list || opt_info))
-    tool_usage_error ("--limits cannot be used with --%s", opt_list ? "list" : "info");
-  if (opt_json && !opt_list && !opt_info && !opt_limits)
-    tool_usage_error ("--json needs --list, --info or --limits");
-  if (opt_limits)
+  /* One mode at most besides dumping. */
+  {
+    const gchar *modes[] = { "--list", "--info", "--limits", "--reap" };
+    const gboolean given[] = { opt_list, opt_info, opt_limits, opt_reap };
+    const gchar *first = NULL;
+
+    for (i = 0; i < G_N_ELEMENTS (modes); i++)
+      if (given[i] && first == NULL)
+        first = modes[i];
+      else if (given[i])
+        tool_usage_error ("%s and %s cannot be used together", first, modes[i]);
+  }
+  if (opt_json && !opt_list && !opt_info && !opt_limits && !opt_reap)
+    tool_usage_error ("--json needs --list, --info, --limits or --reap");
+  if (opt_dry_run && !opt_reap)
+    tool_usage_error ("--dry-run needs --reap");
+  if (opt_limits || opt_reap)
     {
       g_autoptr(GString) out = g_string_new (NULL);
       g_autoptr(GError) error = NULL;
+      int status = TOOL_EXIT_SUCCESS;
 
       if (targets->len > 0)
-        tool_usage_error ("--limits takes no NAME or --key");
-      tool_limits (opt_json, out);
+        tool_usage_error ("%s takes no NAME or --key", opt_limits ? "--limits" : "--reap");
+      if (opt_limits)
+        tool_limits (opt_json, out);
+      else
+        status = tool_reap (opt_dry_run, opt_json, out);
       if (!write_all (out->str, out->len, &error))
         tool_fail (g_steal_pointer (&error));
-      return 0;
+      return status;
     }
   if (opt_list)
     {

@@ -298,9 +298,9 @@ json_readers (ToolJson                    *json,
 
 /* "name", exact when it is UTF-8; otherwise with U+FFFD for each byte
  * that is not, and the exact bytes in base64 as "name_base64". */
-static void
-json_name (ToolJson                   *json,
-           const ShmipcObjectInfo *info)
+void
+tool_list_json_name (ToolJson               *json,
+                     const ShmipcObjectInfo *info)
 {
   g_autofree gchar *valid = NULL;
   g_autofree gchar *base64 = NULL;
@@ -332,7 +332,7 @@ json_object_info (ToolJson                   *json,
 
   tool_json_open (json, '{');
   tool_json_member_string (json, "type", shmipc_backend_to_string (info->backend));
-  json_name (json, info);
+  tool_list_json_name (json, info);
   if (sysv)
     {
       g_autofree gchar *key = g_strdup_printf ("0x%08x", (guint32) info->key);

@@ -10,6 +10,8 @@
 
 #include <shmipc.h>
 
+#include "tool-json.h"
+
 /* Appends a table of @objects (ShmipcObjectInfo) with a header line, one
  * object a line, columns aligned: TYPE, NAME/KEY, ID, SIZE, MODE, OWNER,
  * ATTACHED, FORMAT, MODIFIED. FORMAT reads "channel (stale)" for a stale
@@ -33,6 +35,11 @@ void tool_info_format (const ShmipcObjectInfo *info,
 void tool_list_to_json (GPtrArray *objects,
                         gboolean   pretty,
                         GString   *out);
+
+/* The member "name" of @info, exact when it is UTF-8, else with U+FFFD
+ * for each byte that is not and "name_base64" (null for SysV). */
+void tool_list_json_name (ToolJson               *json,
+                          const ShmipcObjectInfo *info);
 
 /* Appends one object, as one element of tool_list_to_json(). */
 void tool_info_to_json (const ShmipcObjectInfo *info,
