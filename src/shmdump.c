@@ -14,6 +14,7 @@
 #include "tool-limits.h"
 #include "tool-list.h"
 #include "tool-reap.h"
+#include "tool-watch.h"
 
 /* Input is formatted in chunks of this size; the output of one chunk
  * (about five times as much) is written with one write(2). */
@@ -38,6 +39,9 @@ static gboolean opt_info;
 static gboolean opt_limits;
 static gboolean opt_reap;
 static gboolean opt_dry_run;
+static gboolean opt_watch;
+static gchar *opt_interval;
+static gchar *opt_count;
 static gchar **opt_keys;
 static gchar *opt_backend;
 static gboolean opt_version;
@@ -67,6 +71,14 @@ static const GOptionEntry entries[] = {
     "messages (yours; anyone's as root); one line per object", NULL },
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
     "With --reap: only say what would be removed", NULL },
+  { "watch", 0, 0, G_OPTION_ARG_NONE, &opt_watch,
+    "Watch one object live: a channel's fill, rates, readers and pids; the dump lines that "
+    "change in any other object; redrawn on a terminal (q quits), plain lines otherwise",
+    NULL },
+  { "interval", 0, 0, G_OPTION_ARG_STRING, &opt_interval,
+    "With --watch: look every SECONDS (default: 1)", "SECONDS" },
+  { "count", 0, 0, G_OPTION_ARG_STRING, &opt_count,
+    "With --watch: end after N looks (default: until q, a signal, or the object is gone)", "N" },
   { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
     "With --list, --info, --limits or --reap: print JSON", NULL },
   { "key", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &opt_keys,
@@ -113,6 +125,11 @@ static const char description[] =
   "unpublished messages whose writer died; never a published object or a\n"
   "live channel, and another user's object only when run by root. Each is\n"
   "judged again as it is removed; --dry-run only says what would go.\n"
+  "--watch NAME looks every --interval: a channel's state, fill, bytes per\n"
+  "second in and out, producer and readers (lag, rate, pid); the dump\n"
+  "lines that changed in any other object. It is redrawn on a terminal (q\n"
+  "quits), plain lines otherwise; it ends after --count looks or when the\n"
+  "object goes away.\n"
   "\n"
   "Examples:\n"
   "  shmdump /shm-example               canonical dump, as hexdump -C\n"
@@ -124,6 +141,7 @@ static const char description[] =
   "  shmdump --list | grep stale        channels nobody uses any more\n"
   "  shmdump --limits                   why an object cannot be created\n"
   "  shmdump --reap --dry-run           what is dead and would be removed\n"
+  "  shmdump --watch /stream            a channel live: fill, rates, readers\n"
   "\n"
   "Exit status: 0 on success, 1 when an object cannot be read,\n"
   "2 on a usage error.";
@@ -393,8 +411,8 @@ main (int argc, char **argv)
 
   /* One mode at most besides dumping. */
   {
-    const gchar *modes[] = { "--list", "--info", "--limits", "--reap" };
-    const gboolean given[] = { opt_list, opt_info, opt_limits, opt_reap };
+    const gchar *modes[] = { "--list", "--info", "--limits", "--reap", "--watch" };
+    const gboolean given[] = { opt_list, opt_info, opt_limits, opt_reap, opt_watch };
     const gchar *first = NULL;
 
     for (i = 0; i < G_N_ELEMENTS (modes); i++)
@@ -407,6 +425,28 @@ main (int argc, char **argv)
     tool_usage_error ("--json needs --list, --info, --limits or --reap");
   if (opt_dry_run && !opt_reap)
     tool_usage_error ("--dry-run needs --reap");
+  if ((opt_interval != NULL || opt_count != NULL) && !opt_watch)
+    tool_usage_error ("%s needs --watch", opt_interval != NULL ? "--interval" : "--count");
+  if (opt_watch)
+    {
+      ToolWatch watch = { NULL, 0, backend, 1000, 0 };
+      const Target *target;
+
+      if (opt_json)
+        tool_usage_error ("--watch has no JSON output");
+      if (targets->len != 1)
+        tool_usage_error ("--watch takes one object: a NAME or a --key");
+      target = g_ptr_array_index (targets, 0);
+      if (target->is_key)
+        watch.key = target->key;
+      else
+        watch.name = target->name;
+      if (opt_interval != NULL)
+        watch.interval_ms = tool_parse_timeout ("--interval", opt_interval);
+      if (opt_count != NULL)
+        watch.count = tool_parse_count ("--count", opt_count);
+      return tool_watch (&watch);
+    }
   if (opt_limits || opt_reap)
     {
       g_autoptr(GString) out = g_string_new (NULL);

@@ -520,6 +520,17 @@ tool_parse_readers (const char *option,
   return (guint) n;
 }
 
+guint
+tool_parse_count (const char *option,
+                  const char *value)
+{
+  guint64 n = 0;
+
+  if (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT, &n, NULL))
+    tool_usage_error ("%s: invalid count \"%s\" (expected a whole number from 1)", option, value);
+  return (guint) n;
+}
+
 ShmipcChannelPolicy
 tool_parse_policy (const char *option,
                    const char *value)
@@ -605,8 +616,8 @@ signal_name (int signo)
 
 /* Dies of @signo, as if it had not been caught, so that the parent (a
  * shell loop, make) sees how we ended. */
-G_GNUC_NORETURN static void
-die_of_signal (int signo)
+void
+tool_die_of_signal (int signo)
 {
   struct sigaction sa;
   sigset_t set;
@@ -720,7 +731,7 @@ tool_run_stream (const ToolStream *stream)
         {
           g_error_free (error);
           tool_message ("interrupted by %s", signal_name (stream_signal));
-          die_of_signal (stream_signal);
+          tool_die_of_signal (stream_signal);
         }
       tool_fail (error);
     }
@@ -784,7 +795,7 @@ tool_run_stream (const ToolStream *stream)
     {
       g_clear_error (&error);
       tool_message ("interrupted by %s", signal_name (signo));
-      die_of_signal (signo);
+      tool_die_of_signal (signo);
     }
   /* As tee(1): the others got everything, but these did not. When every
    * reader is gone, the error names the last one. */
@@ -807,7 +818,27 @@ tool_run_stream (const ToolStream *stream)
       stream->role == SHMIPC_CHANNEL_CONSUMER)
     {
       g_error_free (error);
-      die_of_signal (SIGPIPE);
+      tool_die_of_signal (SIGPIPE);
     }
   tool_fail (error);
+}
+
+/* "512 bytes", "4.0 MiB": IEC units in plain ASCII, whatever the locale
+ * (g_format_size() puts a no-break space before the unit). */
+gchar *
+tool_format_size (guint64 bytes)
+{
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  double value = (double) bytes;
+  guint i = 0;
+
+  if (bytes < 1024)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
+  value /= 1024;
+  while (value >= 1024 && i + 1 < G_N_ELEMENTS (units))
+    {
+      value /= 1024;
+      i++;
+    }
+  return g_strdup_printf ("%.1f %s", value, units[i]);
 }

@@ -61,6 +61,11 @@ void tool_refuse_not_owner (const char    *action,
 G_GNUC_NORETURN
 void tool_fail (GError *error);
 
+/* Dies of @signo, as if it had not been caught, so that the parent (a
+ * shell loop, make) sees how the command ended. */
+G_GNUC_NORETURN
+void tool_die_of_signal (int signo);
+
 /* What a command does with no options: the classroom example's object,
  * size and message. SHMIPC_NAME overrides the name. */
 #define TOOL_DEFAULT_NAME "/shm-example"
@@ -95,6 +100,8 @@ ShmipcBackend tool_parse_backend (const char *option, const char *value);
  * @option may be NULL for a NAME argument. */
 void          tool_check_name    (const char *option, const char *name);
 guint64       tool_parse_size    (const char *option, const char *value);
+/* "512 bytes", "4.0 MiB": IEC units in ASCII, whatever the locale. */
+gchar        *tool_format_size   (guint64 bytes);
 guint         tool_parse_mode    (const char *option, const char *value);
 gint32        tool_parse_key     (const char *option, const char *value);
 
@@ -121,6 +128,8 @@ gsize tool_parse_capacity (const char *option, const char *value);
 /* Parses prod's --readers value: 1 to SHMIPC_CHANNEL_MAX_READERS; a bad
  * value is a usage error. */
 guint tool_parse_readers (const char *option, const char *value);
+/* A positive whole number (--count). */
+guint tool_parse_count (const char *option, const char *value);
 
 /* Parses a --slow value: "wait" or "drop"; a bad value is a usage error. */
 ShmipcChannelPolicy tool_parse_policy (const char *option, const char *value);

@@ -270,31 +270,11 @@ limits_clear (Limits *limits)
   g_free (limits->remove_ipc_source);
 }
 
-/* "512 bytes", "4.0 MiB": IEC units in plain ASCII, whatever the locale
- * (g_format_size() puts a no-break space before the unit). */
-static gchar *
-human (guint64 bytes)
-{
-  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-  double value = (double) bytes;
-  guint i = 0;
-
-  if (bytes < 1024)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
-  value /= 1024;
-  while (value >= 1024 && i + 1 < G_N_ELEMENTS (units))
-    {
-      value /= 1024;
-      i++;
-    }
-  return g_strdup_printf ("%.1f %s", value, units[i]);
-}
-
 /* "SIZE (N bytes)", or "N bytes" alone below 1 KiB. */
 static gchar *
 human_exact (guint64 bytes)
 {
-  g_autofree gchar *size = human (bytes);
+  g_autofree gchar *size = tool_format_size (bytes);
 
   if (bytes < 1024)
     return g_steal_pointer (&size);
@@ -314,7 +294,7 @@ shm_warnings (const Limits *limits)
                                          "(docker run --shm-size, podman run --shm-size)"));
   if (limits->shm_free < DEFAULT_CHANNEL_BYTES)
     {
-      g_autofree gchar *need = human (DEFAULT_CHANNEL_BYTES);
+      g_autofree gchar *need = tool_format_size (DEFAULT_CHANNEL_BYTES);
 
       g_ptr_array_add (warnings, g_strdup_printf ("too small for a default channel "
                                                   "(prod --stream needs %s)", need));
@@ -325,7 +305,7 @@ shm_warnings (const Limits *limits)
 static gchar *
 memlock_text (guint64 value)
 {
-  return value == G_MAXUINT64 ? g_strdup ("unlimited") : human (value);
+  return value == G_MAXUINT64 ? g_strdup ("unlimited") : tool_format_size (value);
 }
 
 static void
@@ -338,8 +318,8 @@ limits_format (const Limits *limits,
   if (limits->shm_ok)
     {
       g_autofree gchar *size = human_exact (limits->shm_size);
-      g_autofree gchar *used = human (limits->shm_used);
-      g_autofree gchar *avail = human (limits->shm_free);
+      g_autofree gchar *used = tool_format_size (limits->shm_used);
+      g_autofree gchar *avail = tool_format_size (limits->shm_free);
 
       g_string_append_printf (out, SHM_DIR ": %s, %s used, %s free\n", size, used, avail);
     }
