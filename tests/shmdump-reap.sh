@@ -123,7 +123,12 @@ done
 sysv_key=$((0x5EA70000 + $$ % 65536))
 make_abandoned root sysv "$sysv_key"
 
-"$SHMDUMP" --list >"$work/before"
+# The listing without MODIFIED: a SysV segment's is its last detach, and
+# every look at its head (--list itself) attaches and detaches.
+list_objects () {
+  "$SHMDUMP" --list | sed -E 's/ +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}$//'
+}
+list_objects >"$work/before"
 cat "$work/before"
 
 # expect_lines FILE ACTION USER: the lines of FILE are exactly ACTION for
@@ -178,7 +183,7 @@ expect_kept () {
 "$SHMDUMP" --reap --dry-run >"$work/dry" || fail "--reap --dry-run: exit status $?"
 cat "$work/dry"
 expect_lines "$work/dry" "would remove" root
-"$SHMDUMP" --list >"$work/after-dry"
+list_objects >"$work/after-dry"
 cmp -s "$work/before" "$work/after-dry" || fail "--dry-run changed the objects"
 
 "$SHMDUMP" --reap --dry-run --json >"$work/dry.json"
@@ -208,9 +213,10 @@ if [ -n "$nobody_uid" ]; then
   as nobody "$SHMDUMP" --reap >"$work/reap-nobody" || fail "nobody --reap: exit status $?"
   cat "$work/reap-nobody"
   expect_lines "$work/reap-nobody" "removed" nobody
-  exists "$pfx-nobody-posix-stale" posix 2>/dev/null &&
-    fail "nobody's stale channel is still there"
-  exists "$pfx-root-posix-stale" posix || fail "nobody removed root's stale channel"
+  for b in $backends_here; do
+    if exists "$pfx-nobody-$b-stale" "$b"; then fail "nobody's stale channel ($b) is still there"; fi
+    exists "$pfx-root-$b-stale" "$b" || fail "nobody removed root's stale channel ($b)"
+  done
   expect_kept "nobody --reap"
 fi
 

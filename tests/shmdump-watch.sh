@@ -41,7 +41,7 @@ for b in $(backends); do
   wait_exists "$n" "$b" 60 || fail "$b moving: no channel"
   "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
   cpid=$!
-  wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 || fail "$b moving: no reader"
+  wait_started "$n" "$b" 60 || fail "$b moving: no reader"
   prod_pid=$("$SHMDUMP" --info -b "$b" "$n" | sed -n 's/^Producer pid: \([0-9]*\) .*/\1/p')
   "$SHMDUMP" --watch -b "$b" --interval 0.2 --count 5 "$n" >"$work/moving" 2>"$work/err" ||
     fail "$b moving: exit status $?: $(cat "$work/err")"
@@ -120,10 +120,16 @@ wait_exit "$wpid" 60 "SIGINT"
 
 # --- On a terminal: redrawn in place, q ends it. ---
 if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1 </dev/null; then
-  { sleep 1; printf q; sleep 30; } | script -qec "'$SHMDUMP' --watch --interval 0.2 '$n'" /dev/null \
-    >"$work/tty" 2>&1 &
+  # The keys come through a fifo held open, so that script(1) never sees
+  # the end of its input.
+  mkfifo "$work/keys"
+  script -qec "'$SHMDUMP' --watch --interval 0.2 '$n'" /dev/null <"$work/keys" >"$work/tty" 2>&1 &
   spid=$!
+  exec 5>"$work/keys"
+  sleep 1
+  printf q >&5
   wait_exit "$spid" 60 "terminal: q"
+  exec 5>&-
   [ "$st" -eq 0 ] || fail "terminal: exit status $st after q"
   grep -q "${esc}\\[H${esc}\\[J" "$work/tty" || fail "terminal: not redrawn in place"
   grep -q "(q quits)" "$work/tty" || fail "terminal: no header"

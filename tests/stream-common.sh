@@ -68,6 +68,15 @@ wait_info () {
   done
 }
 
+# wait_started NAME BACKEND SECONDS: waits until a reader reads the
+# channel and the producer has seen it (the stream started: "Readers: N"
+# without "waits for its first reader"). A reader that goes before the
+# producer saw it is not lost: the stream still waits for a first one.
+wait_started () {
+  wait_info "$1" "$2" '^Reader 0: pid [0-9]+ \(alive\), reading' "$3" &&
+    wait_info "$1" "$2" '^Readers: [1-9][0-9]* of at most [0-9]+$' "$3"
+}
+
 # is_prefix PREFIX FILE: is PREFIX a prefix of FILE (PREFIX's bytes equal
 # FILE's first bytes)?
 is_prefix () {

@@ -99,7 +99,7 @@ for b in $(backends); do
   spid=$!
   "$bin/cons" --stream -b "$b" -n "$n" >"$work/slow" 2>/dev/null &
   cpid=$!
-  wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 ||
+  wait_started "$n" "$b" 60 ||
     fail "$b: cons did not join the channel"
   kill -KILL "$cpid"
   t0=$(now_ms)
@@ -123,7 +123,7 @@ for b in $(backends); do
   wpid=$!
   "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
   cpid=$!
-  wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 ||
+  wait_started "$n" "$b" 60 ||
     fail "$b: cons did not join the channel"
   kill -KILL "$cpid"
   t0=$(now_ms)
@@ -171,7 +171,7 @@ for b in $(backends); do
     cpid=$!
     sleep 600 <"$work/slow" &
     spid=$!
-    wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 ||
+    wait_started "$n" "$b" 60 ||
       fail "$b: SIG$sig mid-stream: cons did not join the channel"
     kill -"$sig" "$cpid"
     t0=$(now_ms)
