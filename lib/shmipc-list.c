@@ -618,11 +618,14 @@ shmipc_object_remove_stale (const ShmipcObjectInfo  *info,
 {
   g_autoptr(ShmipcObjectInfo) now = NULL;
   g_autoptr(ShmipcSegment) segment = NULL;
+  g_autofree gchar *what = NULL;
   gboolean sysv;
 
   g_return_val_if_fail (info != NULL, FALSE);
 
   sysv = info->backend == SHMIPC_BACKEND_SYSV;
+  what = sysv ? g_strdup_printf ("SysV key 0x%08x", (guint32) info->key) :
+                g_strdup_printf ("\"%s\"", info->name);
   if (sysv && info->key == 0)
     {
       g_set_error_literal (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
@@ -636,16 +639,11 @@ shmipc_object_remove_stale (const ShmipcObjectInfo  *info,
   if (now->uid != info->uid || (sysv && now->id != info->id) || now->format != info->format)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
-                   "\"%s\" was replaced by another object", sysv ? "" : info->name);
-      if (sysv)
-        g_prefix_error (error, "SysV key 0x%08x: ", (guint32) info->key);
+                   "%s was replaced by another object", what);
       return FALSE;
     }
   if (!now->stale || now->pids->len > 0 || now->nattch > 0)
     {
-      g_autofree gchar *what = sysv ? g_strdup_printf ("SysV key 0x%08x", (guint32) info->key) :
-                                      g_strdup_printf ("\"%s\"", info->name);
-
       if (!now->stale)
         g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "%s is not stale", what);
       else
@@ -668,7 +666,7 @@ shmipc_object_remove_stale (const ShmipcObjectInfo  *info,
           (guint64) shmipc_segment_get_size (segment) != now->size)
         {
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
-                       "\"%s\" was replaced by another object", shmipc_segment_get_name (segment));
+                       "%s was replaced by another object", what);
           return FALSE;
         }
       return _shmipc_channel_remove_stale (segment, error);
@@ -681,7 +679,7 @@ shmipc_object_remove_stale (const ShmipcObjectInfo  *info,
       return shmipc_unlink (info->name, SHMIPC_BACKEND_POSIX, error);
 
     default:
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "\"%s\" is not stale", info->name);
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "%s is not stale", what);
       return FALSE;
     }
 }
