@@ -68,10 +68,13 @@ make_stale () {
     bg "$1" "$bin/cons" --stream -b "$2" -n "$3" >/dev/null 2>&1
     _c=$!
     wait_info "$3" "$2" '^Reader 0: pid [0-9]+ \(alive\)' 60 || fail "$3: cons did not join"
-    kill -KILL "$_c"
+    # Both stopped first: a producer that saw its reader die would clean
+    # the reader's slot, a reader that saw the producer die would leave.
+    kill -STOP "$_p" "$_c"
+    kill -KILL "$_p" "$_c"
     wait "$_c" || true
   fi
-  kill -KILL "$_p"
+  kill -KILL "$_p" 2>/dev/null || true
   wait "$_p" || true
 }
 
