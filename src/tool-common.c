@@ -559,8 +559,8 @@ on_stream_signal (int signo)
     shmipc_channel_abort (channel);
 }
 
-static void
-catch_stream_signals (void)
+void
+tool_catch_stop_signals (void (*handler) (int))
 {
   static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
   struct sigaction sa;
@@ -568,7 +568,7 @@ catch_stream_signals (void)
   guint i;
 
   memset (&sa, 0, sizeof sa);
-  sa.sa_handler = on_stream_signal;
+  sa.sa_handler = handler;
   sigemptyset (&sa.sa_mask);
   for (i = 0; i < G_N_ELEMENTS (signals); i++)
     sigaddset (&sa.sa_mask, signals[i]);
@@ -586,7 +586,15 @@ catch_stream_signals (void)
         continue;
       sigaction (signals[i], &sa, NULL);
     }
+}
 
+static void
+catch_stream_signals (void)
+{
+  struct sigaction sa;
+  struct sigaction old;
+
+  tool_catch_stop_signals (on_stream_signal);
   /* Write errors come back as EPIPE rather than killing us before the
    * object is removed. */
   memset (&sa, 0, sizeof sa);

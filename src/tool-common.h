@@ -61,6 +61,10 @@ void tool_refuse_not_owner (const char    *action,
 G_GNUC_NORETURN
 void tool_fail (GError *error);
 
+/* Catches SIGHUP (unless ignored, as under nohup), SIGINT and SIGTERM
+ * with @handler, without SA_RESTART, each blocking the others. */
+void tool_catch_stop_signals (void (*handler) (int));
+
 /* Dies of @signo, as if it had not been caught, so that the parent (a
  * shell loop, make) sees how the command ended. */
 G_GNUC_NORETURN

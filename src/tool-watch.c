@@ -62,21 +62,6 @@ raw_keys (void)
     terminal_changed = TRUE;
 }
 
-static void
-catch_signals (void)
-{
-  static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-  struct sigaction sa;
-  guint i;
-
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = on_watch_signal;
-  sigemptyset (&sa.sa_mask);
-  /* No SA_RESTART: poll() returns at once. */
-  for (i = 0; i < G_N_ELEMENTS (signals); i++)
-    sigaction (signals[i], &sa, NULL);
-}
-
 typedef struct {
   const ToolWatch *options;
   gboolean terminal;       /* redraw in place */
@@ -361,7 +346,8 @@ tool_watch (const ToolWatch *options)
 
       watch.what = g_strdup_printf ("\"%s\"", name);
     }
-  catch_signals ();
+  /* No SA_RESTART: poll() returns at once. */
+  tool_catch_stop_signals (on_watch_signal);
   if (watch.keys)
     raw_keys ();
 
