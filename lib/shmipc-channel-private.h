@@ -128,7 +128,9 @@
  * or when that side has announced a sleep (it is not running). A side on
  * the waiter's CPU that is not asleep is handed the CPU instead:
  * sched_yield(), up to YIELD_ROUNDS times, each followed by a look. On
- * another CPU the waiter spins up to an adaptive bound: doubled (up to
+ * another CPU the waiter spins up to an adaptive bound (a reader also
+ * keeps fetching the ring's line where the next bytes will land, so that
+ * it and the position line come over together): doubled (up to
  * SPIN_MAX_NS) by a spin that ended with the condition met, halved (down
  * to SPIN_MIN_NS) by one that ended in a sleep. Then the handshake: the sleeper announces itself (producer_sleeping, or its bit
  * in reader_sleepers), issues a full fence and checks its condition again

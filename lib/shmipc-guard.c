@@ -189,6 +189,9 @@ _shmipc_guard_run (gconstpointer       start,
                    gpointer            data,
                    gpointer           *fault_out)
 {
+  /* One look-up of this thread's variable (a call in a shared library),
+   * for both stores. */
+  Guard **current = &current_guard;
   Guard guard;
 
   if (G_UNLIKELY (!__atomic_load_n (&installed, __ATOMIC_ACQUIRE)))
@@ -197,7 +200,7 @@ _shmipc_guard_run (gconstpointer       start,
   guard.start = start;
   guard.length = start != NULL ? length : 0;
   guard.fault_address = NULL;
-  guard.prev = current_guard;
+  guard.prev = *current;
   if (sigsetjmp (guard.env, 0) != 0)
     {
       /* The handler has unlinked the guard. */
@@ -207,13 +210,13 @@ _shmipc_guard_run (gconstpointer       start,
     }
   /* The handler runs in this thread: only the compiler must not reorder. */
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
-  current_guard = &guard;
+  *current = &guard;
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
 
   func (data);
 
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
-  current_guard = guard.prev;
+  *current = guard.prev;
   __atomic_signal_fence (__ATOMIC_SEQ_CST);
   return TRUE;
 }
