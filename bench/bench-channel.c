@@ -319,6 +319,82 @@ start_extra_readers (const char *name,
   return n;
 }
 
+/* A connected pair: a pipe (read end first), or a socket pair with
+ * buffers of @buffer bytes each way. */
+static void
+open_fds (gboolean use_socket,
+          int      buffer,
+          int      fds[2])
+{
+  if (use_socket)
+    {
+      if (socketpair (AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+        die ("socketpair", NULL);
+      setsockopt (fds[0], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+      setsockopt (fds[1], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+      setsockopt (fds[1], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+      setsockopt (fds[0], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    }
+  else
+    {
+      if (pipe (fds) != 0)
+        die ("pipe", NULL);
+#ifdef F_SETPIPE_SZ
+      fcntl (fds[1], F_SETPIPE_SZ, buffer);
+#endif
+    }
+}
+
+/* The descriptors' counterpart of start_extra_readers(): with
+ * --readers=N, N - 1 processes that each read their own pipe (or socket)
+ * to its end; the writer writes every chunk into each of @out too, as
+ * tee(1) does. Returns how many were started. */
+static guint
+start_fd_drainers (gboolean use_socket,
+                   int      buffer,
+                   int     *out,
+                   pid_t   *pids)
+{
+  guint n, j;
+
+  for (n = 0; n + 1 < (guint) opt_readers; n++)
+    {
+      int fds[2];
+
+      open_fds (use_socket, buffer, fds);
+      pids[n] = fork ();
+      if (pids[n] == 0)
+        {
+          guint8 *buf = g_malloc (CHUNK);
+          ssize_t k;
+
+          child_setup ();
+          close (fds[1]);
+          for (j = 0; j < n; j++)
+            close (out[j]);
+          while ((k = read (fds[0], buf, CHUNK)) > 0 || (k < 0 && errno == EINTR))
+            ;
+          _exit (k == 0 ? 0 : 1);
+        }
+      close (fds[0]);
+      out[n] = fds[1];
+    }
+  return n;
+}
+
+static void
+stop_fd_drainers (guint  n,
+                  int   *out,
+                  pid_t *pids)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    close (out[i]);
+  for (i = 0; i < n; i++)
+    wait_child (pids[i], NULL);
+}
+
 static ShmipcChannel *
 open_producer (const char *name,
                gsize       capacity)
@@ -379,31 +455,21 @@ throughput_channel (void)
 static double
 throughput_fds (gboolean use_socket)
 {
+  /* The most favourable pipe: a 1 MiB buffer. */
+  int buffer = use_socket ? 4 * CHUNK : CHUNK;
   guint8 *buf = g_malloc (CHUNK);
+  int extra_fd[SHMIPC_CHANNEL_MAX_READERS];
+  pid_t extra[SHMIPC_CHANNEL_MAX_READERS];
   guint64 sent = 0;
+  guint n_extra, i;
   int fds[2];
   double t0;
   pid_t pid;
 
   memset (buf, 0x5a, CHUNK);
-  if (use_socket)
-    {
-      int size = 4 * CHUNK;
-
-      if (socketpair (AF_UNIX, SOCK_STREAM, 0, fds) != 0)
-        die ("socketpair", NULL);
-      setsockopt (fds[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-      setsockopt (fds[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    }
-  else
-    {
-      if (pipe (fds) != 0)
-        die ("pipe", NULL);
-#ifdef F_SETPIPE_SZ
-      /* The most favourable pipe: a 1 MiB buffer. */
-      fcntl (fds[1], F_SETPIPE_SZ, CHUNK);
-#endif
-    }
+  /* Drainers first: they must not hold the measured pair open. */
+  n_extra = start_fd_drainers (use_socket, buffer, extra_fd, extra);
+  open_fds (use_socket, buffer, fds);
   t0 = now_s ();
   pid = fork ();
   if (pid == 0)
@@ -414,6 +480,8 @@ throughput_fds (gboolean use_socket)
 
       child_setup ();
       close (use_socket ? fds[0] : fds[1]);
+      for (i = 0; i < n_extra; i++)
+        close (extra_fd[i]);
       while ((n = read (in, buf, CHUNK)) > 0 || (n < 0 && errno == EINTR))
         got += n > 0 ? (guint64) n : 0;
       _exit (got == opt_bytes ? 0 : 1);
@@ -424,10 +492,13 @@ throughput_fds (gboolean use_socket)
       gsize n = (gsize) MIN ((guint64) CHUNK, opt_bytes - sent);
 
       fd_write_all (use_socket ? fds[0] : fds[1], buf, n);
+      for (i = 0; i < n_extra; i++)
+        fd_write_all (extra_fd[i], buf, n);
       sent += n;
     }
   close (use_socket ? fds[0] : fds[1]);
   wait_child (pid, NULL);
+  stop_fd_drainers (n_extra, extra_fd, extra);
   t0 = now_s () - t0;
   g_free (buf);
   return opt_bytes / t0 / 1e9;
@@ -551,6 +622,14 @@ latency_channel (double *rtt, gint rounds)
           if (!shmipc_channel_write (out, msg, MSG, -1, &error))
             die ("write", error);
         }
+      /* Read the end of the stream: a reader that leaves before it is
+       * lost for the producer. */
+      if (shmipc_channel_read (in, msg, MSG, -1, &error) != 0)
+        die ("read the end", error);
+      shmipc_channel_free (in);
+      if (!shmipc_channel_close_write (out, &error))
+        die ("close", error);
+      shmipc_channel_free (out);
       _exit (0);
     }
   if (!shmipc_channel_wait_readers (ping, (guint) opt_readers, -1, &error))
@@ -567,9 +646,9 @@ latency_channel (double *rtt, gint rounds)
       if (i >= warm)
         rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
     }
-  wait_child (pid, NULL);
   if (!shmipc_channel_close_write (ping, &error))
     die ("close", error);
+  wait_child (pid, NULL);
   while (n_extra > 0)
     wait_child (extra[--n_extra], NULL);
   shmipc_channel_unlink (ping, NULL);
@@ -583,17 +662,23 @@ latency_pipe (double *rtt, gint rounds)
 {
   guint8 msg[MSG];
   gint warm = rounds / 10 + 100;
+  int extra_fd[SHMIPC_CHANNEL_MAX_READERS];
+  pid_t extra[SHMIPC_CHANNEL_MAX_READERS];
   int there[2], back[2];
+  guint n_extra, j;
   gint i;
   pid_t pid;
 
   memset (msg, 1, sizeof msg);
+  n_extra = start_fd_drainers (FALSE, 65536, extra_fd, extra);
   if (pipe (there) != 0 || pipe (back) != 0)
     die ("pipe", NULL);
   pid = fork ();
   if (pid == 0)
     {
       child_setup ();
+      for (j = 0; j < n_extra; j++)
+        close (extra_fd[j]);
       for (i = 0; i < warm + rounds; i++)
         {
           fd_read_all (there[0], msg, MSG);
@@ -606,13 +691,17 @@ latency_pipe (double *rtt, gint rounds)
       struct timespec a, b;
 
       clock_gettime (CLOCK_MONOTONIC, &a);
+      /* The answering reader first: the most favourable order. */
       fd_write_all (there[1], msg, MSG);
+      for (j = 0; j < n_extra; j++)
+        fd_write_all (extra_fd[j], msg, MSG);
       fd_read_all (back[0], msg, MSG);
       clock_gettime (CLOCK_MONOTONIC, &b);
       if (i >= warm)
         rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
     }
   wait_child (pid, NULL);
+  stop_fd_drainers (n_extra, extra_fd, extra);
   close (there[0]);
   close (there[1]);
   close (back[0]);
@@ -674,12 +763,105 @@ latency_spin (double *rtt, gint rounds)
   munmap ((void *) line, 4096);
 }
 
+/* The floor of a ring whose position has a cache line of its own, as
+ * the channel's does: each side writes the 64 bytes into its ring, then
+ * stores its position (release), fences and loads a flag, as a waker
+ * does; the other side spins on the position while fetching the ring's
+ * next line, copies the bytes out and stores its own read position. No
+ * library, no checks: what the channel's format costs on this machine. */
+typedef struct {
+  guint64 write_pos;
+  guint8 pad0[120];
+  guint64 read_pos;
+  guint8 pad1[120];
+  guint32 sleeping;
+  guint8 pad2[4096 - 260];
+  guint8 ring[65536];
+} RawRing;
+
+static void
+raw_fence (void)
+{
+  __atomic_thread_fence (__ATOMIC_SEQ_CST);
+}
+
+static void
+raw_send (RawRing *r, guint64 *pos, const guint8 *msg)
+{
+  memcpy (r->ring + *pos % sizeof r->ring, msg, MSG);
+  *pos += MSG;
+  __atomic_store_n (&r->write_pos, *pos, __ATOMIC_RELEASE);
+  raw_fence ();
+  (void) __atomic_load_n (&r->sleeping, __ATOMIC_RELAXED);
+}
+
+static void
+raw_receive (RawRing *r, guint64 *pos, guint8 *msg)
+{
+  const guint8 *next = r->ring + *pos % sizeof r->ring;
+
+  do
+    {
+      __builtin_prefetch (next);
+      relax ();
+    }
+  while (__atomic_load_n (&r->write_pos, __ATOMIC_ACQUIRE) == *pos);
+  memcpy (msg, next, MSG);
+  *pos += MSG;
+  __atomic_store_n (&r->read_pos, *pos, __ATOMIC_RELEASE);
+  raw_fence ();
+  (void) __atomic_load_n (&r->sleeping, __ATOMIC_RELAXED);
+}
+
+static void
+latency_ring (double *rtt, gint rounds)
+{
+  gint warm = rounds / 10 + 100;
+  RawRing *there, *back;
+  guint64 there_pos = 0, back_pos = 0;
+  guint8 msg[MSG];
+  gint i;
+  pid_t pid;
+
+  there = mmap (NULL, sizeof *there, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  back = mmap (NULL, sizeof *back, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (there == MAP_FAILED || back == MAP_FAILED)
+    die ("mmap", NULL);
+  memset (msg, 1, sizeof msg);
+  pid = fork ();
+  if (pid == 0)
+    {
+      child_setup ();
+      for (i = 0; i < warm + rounds; i++)
+        {
+          raw_receive (there, &there_pos, msg);
+          raw_send (back, &back_pos, msg);
+        }
+      _exit (0);
+    }
+  for (i = 0; i < warm + rounds; i++)
+    {
+      struct timespec a, b;
+
+      clock_gettime (CLOCK_MONOTONIC, &a);
+      raw_send (there, &there_pos, msg);
+      raw_receive (back, &back_pos, msg);
+      clock_gettime (CLOCK_MONOTONIC, &b);
+      if (i >= warm)
+        rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+    }
+  wait_child (pid, NULL);
+  munmap (there, sizeof *there);
+  munmap (back, sizeof *back);
+}
+
 static void
 run_latency (void)
 {
   double *chan = g_new (double, opt_rounds);
   double *pipes = g_new (double, opt_rounds);
   double *spin = NULL;
+  double *ring = NULL;
   double cm, cp, pm, pp;
 
   latency_channel (chan, opt_rounds);
@@ -691,6 +873,9 @@ run_latency (void)
       spin = g_new (double, opt_rounds);
       latency_spin (spin, opt_rounds);
       qsort (spin, opt_rounds, sizeof (double), compare_double);
+      ring = g_new (double, opt_rounds);
+      latency_ring (ring, opt_rounds);
+      qsort (ring, opt_rounds, sizeof (double), compare_double);
     }
   qsort (chan, opt_rounds, sizeof (double), compare_double);
   qsort (pipes, opt_rounds, sizeof (double), compare_double);
@@ -707,12 +892,17 @@ run_latency (void)
       printf ("  spin pair    median %8.2f  p99 %8.2f\n", spin[opt_rounds / 2],
               spin[(gint) (opt_rounds * 0.99)]);
       printf ("  channel/spin median %.3fx (target <= 1.25 across CPUs)\n", cm / spin[opt_rounds / 2]);
+      printf ("  ring pair    median %8.2f  p99 %8.2f\n", ring[opt_rounds / 2],
+              ring[(gint) (opt_rounds * 0.99)]);
+      printf ("  channel/ring median %.3fx (the ring format's floor: data line, then position line)\n",
+              cm / ring[opt_rounds / 2]);
     }
   else
     printf ("  spin pair    not measured: both ends on one CPU\n");
   g_free (chan);
   g_free (pipes);
   g_free (spin);
+  g_free (ring);
 }
 
 /* ---------------------------------------------------------------------- */
