@@ -126,7 +126,9 @@
  * on (each side records 1 + sched_getcpu() in the header when it attaches,
  * when it starts to wait, and every 64th commit or consume: a vDSO call),
  * or when that side has announced a sleep (it is not running). A side on
- * the waiter's CPU that is not asleep is handed the CPU instead:
+ * the waiter's CPU that is not asleep (the side it waits for, or another
+ * reader: a reader frees its slot's CPU word when it leaves) is handed
+ * the CPU instead:
  * sched_yield(), up to YIELD_ROUNDS times, each followed by a look. On
  * another CPU the waiter spins up to an adaptive bound (a reader also
  * keeps fetching the ring's line where the next bytes will land, so that

@@ -219,6 +219,7 @@ _shmipc_channel_reset_slot (ChannelHeader *h,
     return FALSE;
   __atomic_store_n (&slot->read_pos, JOINING, __ATOMIC_RELAXED);
   __atomic_store_n (&slot->cut, 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&slot->cpu, 0, __ATOMIC_RELAXED);
   __atomic_fetch_and (&h->reader_sleepers, ~(1u << i), __ATOMIC_RELAXED);
   __atomic_store_n (&slot->owner, final, __ATOMIC_SEQ_CST);
   return TRUE;
@@ -487,6 +488,33 @@ typedef enum {
  * before sleeping. */
 #define YIELD_ROUNDS 16
 
+/* Whether a reader other than us, attached and not asleep, last waited
+ * on our CPU @mine: we share the CPU with it, and our spin would keep it
+ * from running (two readers of a busy producer on one CPU, say). The
+ * slots of absent readers are lines nobody writes: cached, cheap. */
+static gboolean
+reader_shares_cpu (ShmipcChannel *channel,
+                   guint32        mine)
+{
+  ChannelHeader *h = channel->header;
+  guint32 sleepers = __atomic_load_n (&h->reader_sleepers, __ATOMIC_RELAXED);
+  guint i;
+
+  for (i = 0; i < channel->max_readers; i++)
+    {
+      guint64 owner;
+
+      if ((channel->role == SHMIPC_CHANNEL_CONSUMER && i == channel->slot) ||
+          (sleepers & (1u << i)) != 0 ||
+          __atomic_load_n (&h->readers[i].cpu, __ATOMIC_RELAXED) != mine)
+        continue;
+      owner = __atomic_load_n (&h->readers[i].owner, __ATOMIC_RELAXED);
+      if (owner != 0 && (owner & OWNER_FLAGS) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Records the CPU we wait on (1 + its number; 0 stays "unknown"), and
  * chooses how to begin the wait. Spinning pays only while the side we
  * wait for runs on another CPU: not when we may run on one CPU only, not
@@ -522,7 +550,12 @@ wait_begin (ShmipcChannel *channel)
    * know from running, if it shares ours. */
   if (channel->one_cpu && (mine == 0 || theirs == 0))
     return BEGIN_SLEEP;
-  return channel->spin_ns > 0 ? BEGIN_SPIN : BEGIN_SLEEP;
+  if (channel->spin_ns == 0)
+    return BEGIN_SLEEP;
+  /* Another reader waits on our CPU: hand it the CPU rather than spin. */
+  if (mine != 0 && reader_shares_cpu (channel, mine))
+    return BEGIN_YIELD;
+  return BEGIN_SPIN;
 }
 
 /* Waits until channel_poll() is no longer WAIT. */
