@@ -9,7 +9,9 @@
  *        [--pin | --same-cpu] [--readers=N]
  * The hardware limits are measured in the same run: a single-core memcpy
  * of the write size next to the throughput, a raw spin ping-pong on one
- * shared cache line next to the round trips.
+ * shared cache line and a raw ring with the channel's layout next to the
+ * round trips. With --readers=N the descriptor references fan out to N
+ * readers as the channel does.
  * Not a test: figures depend on the machine; compare ratios from one run.
  */
 #include <errno.h>
@@ -965,7 +967,7 @@ main (int argc, char **argv)
     { "fanout-bytes", 0, 0, G_OPTION_ARG_INT64, &fanout_bytes, "bytes each reader reads in the readers test", "N" },
     { "pin", 0, 0, G_OPTION_ARG_NONE, &opt_pin, "run parent and child on CPUs 0 and 1", NULL },
     { "same-cpu", 0, 0, G_OPTION_ARG_NONE, &opt_same_cpu, "run parent and child both on CPU 0", NULL },
-    { "readers", 0, 0, G_OPTION_ARG_INT, &opt_readers, "readers of the measured channel in the throughput and latency tests (the others drain it)", "N" },
+    { "readers", 0, 0, G_OPTION_ARG_INT, &opt_readers, "readers of the measured channel in the throughput and latency tests (the others drain it; the pipes fan out alike)", "N" },
     { NULL }
   };
   GOptionContext *context = g_option_context_new ("[throughput|latency|idle|readers|all]");
