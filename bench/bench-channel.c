@@ -166,6 +166,84 @@ reader_child (const char *name,
   _exit (expected == G_MAXUINT64 || got == expected ? 0 : 1);
 }
 
+/* A connected pair: a pipe (read end first), or a socket pair with
+ * buffers of @buffer bytes each way. */
+static void
+open_fds (gboolean use_socket,
+          int      buffer,
+          int      fds[2])
+{
+  if (use_socket)
+    {
+      if (socketpair (AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+        die ("socketpair", NULL);
+      setsockopt (fds[0], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+      setsockopt (fds[1], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+      setsockopt (fds[1], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+      setsockopt (fds[0], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    }
+  else
+    {
+      if (pipe (fds) != 0)
+        die ("pipe", NULL);
+#ifdef F_SETPIPE_SZ
+      fcntl (fds[1], F_SETPIPE_SZ, buffer);
+#endif
+    }
+}
+
+/* @count processes that each read their own pipe (or socket) to its
+ * end and exit 0 when they got @expected bytes (any number for
+ * G_MAXUINT64); the writer writes every chunk into each of @out, as
+ * tee(1) does. The descriptors' counterpart of start_extra_readers(). */
+static void
+start_fd_drainers (gboolean use_socket,
+                   int      buffer,
+                   guint    count,
+                   guint64  expected,
+                   int     *out,
+                   pid_t   *pids)
+{
+  guint n, j;
+
+  for (n = 0; n < count; n++)
+    {
+      int fds[2];
+
+      open_fds (use_socket, buffer, fds);
+      pids[n] = fork ();
+      if (pids[n] == 0)
+        {
+          guint8 *buf = g_malloc (CHUNK);
+          guint64 got = 0;
+          ssize_t k;
+
+          child_setup ();
+          close (fds[1]);
+          for (j = 0; j < n; j++)
+            close (out[j]);
+          while ((k = read (fds[0], buf, CHUNK)) > 0 || (k < 0 && errno == EINTR))
+            got += k > 0 ? (guint64) k : 0;
+          _exit (k == 0 && (expected == G_MAXUINT64 || got == expected) ? 0 : 1);
+        }
+      close (fds[0]);
+      out[n] = fds[1];
+    }
+}
+
+static void
+stop_fd_drainers (guint  n,
+                  int   *out,
+                  pid_t *pids)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    close (out[i]);
+  for (i = 0; i < n; i++)
+    wait_child (pids[i], NULL);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Fan-out: one writer, N readers that each read the whole stream           */
 /* ---------------------------------------------------------------------- */
@@ -229,35 +307,10 @@ fanout_tee (guint n)
   int out[SHMIPC_CHANNEL_MAX_READERS];
   guint64 sent = 0;
   double t0;
-  guint i, j;
+  guint i;
 
   memset (buf, 0x5a, CHUNK);
-  for (i = 0; i < n; i++)
-    {
-      int fds[2];
-
-      if (pipe (fds) != 0)
-        die ("pipe", NULL);
-#ifdef F_SETPIPE_SZ
-      fcntl (fds[1], F_SETPIPE_SZ, CHUNK);
-#endif
-      pids[i] = fork ();
-      if (pids[i] == 0)
-        {
-          guint64 got = 0;
-          ssize_t k;
-
-          child_setup ();
-          close (fds[1]);
-          for (j = 0; j < i; j++)
-            close (out[j]);
-          while ((k = read (fds[0], buf, CHUNK)) > 0 || (k < 0 && errno == EINTR))
-            got += k > 0 ? (guint64) k : 0;
-          _exit (got == opt_fanout_bytes ? 0 : 1);
-        }
-      close (fds[0]);
-      out[i] = fds[1];
-    }
+  start_fd_drainers (FALSE, CHUNK, n, opt_fanout_bytes, out, pids);
   t0 = now_s ();
   while (sent < opt_fanout_bytes)
     {
@@ -267,10 +320,7 @@ fanout_tee (guint n)
         fd_write_all (out[i], buf, k);
       sent += k;
     }
-  for (i = 0; i < n; i++)
-    close (out[i]);
-  for (i = 0; i < n; i++)
-    wait_child (pids[i], NULL);
+  stop_fd_drainers (n, out, pids);
   t0 = now_s () - t0;
   g_free (buf);
   return t0;
@@ -319,82 +369,6 @@ start_extra_readers (const char *name,
         reader_child (name, G_MAXUINT64);
     }
   return n;
-}
-
-/* A connected pair: a pipe (read end first), or a socket pair with
- * buffers of @buffer bytes each way. */
-static void
-open_fds (gboolean use_socket,
-          int      buffer,
-          int      fds[2])
-{
-  if (use_socket)
-    {
-      if (socketpair (AF_UNIX, SOCK_STREAM, 0, fds) != 0)
-        die ("socketpair", NULL);
-      setsockopt (fds[0], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
-      setsockopt (fds[1], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-      setsockopt (fds[1], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
-      setsockopt (fds[0], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-    }
-  else
-    {
-      if (pipe (fds) != 0)
-        die ("pipe", NULL);
-#ifdef F_SETPIPE_SZ
-      fcntl (fds[1], F_SETPIPE_SZ, buffer);
-#endif
-    }
-}
-
-/* The descriptors' counterpart of start_extra_readers(): with
- * --readers=N, N - 1 processes that each read their own pipe (or socket)
- * to its end; the writer writes every chunk into each of @out too, as
- * tee(1) does. Returns how many were started. */
-static guint
-start_fd_drainers (gboolean use_socket,
-                   int      buffer,
-                   int     *out,
-                   pid_t   *pids)
-{
-  guint n, j;
-
-  for (n = 0; n + 1 < (guint) opt_readers; n++)
-    {
-      int fds[2];
-
-      open_fds (use_socket, buffer, fds);
-      pids[n] = fork ();
-      if (pids[n] == 0)
-        {
-          guint8 *buf = g_malloc (CHUNK);
-          ssize_t k;
-
-          child_setup ();
-          close (fds[1]);
-          for (j = 0; j < n; j++)
-            close (out[j]);
-          while ((k = read (fds[0], buf, CHUNK)) > 0 || (k < 0 && errno == EINTR))
-            ;
-          _exit (k == 0 ? 0 : 1);
-        }
-      close (fds[0]);
-      out[n] = fds[1];
-    }
-  return n;
-}
-
-static void
-stop_fd_drainers (guint  n,
-                  int   *out,
-                  pid_t *pids)
-{
-  guint i;
-
-  for (i = 0; i < n; i++)
-    close (out[i]);
-  for (i = 0; i < n; i++)
-    wait_child (pids[i], NULL);
 }
 
 static ShmipcChannel *
@@ -470,7 +444,8 @@ throughput_fds (gboolean use_socket)
 
   memset (buf, 0x5a, CHUNK);
   /* Drainers first: they must not hold the measured pair open. */
-  n_extra = start_fd_drainers (use_socket, buffer, extra_fd, extra);
+  n_extra = (guint) opt_readers - 1;
+  start_fd_drainers (use_socket, buffer, n_extra, G_MAXUINT64, extra_fd, extra);
   open_fds (use_socket, buffer, fds);
   t0 = now_s ();
   pid = fork ();
@@ -672,7 +647,8 @@ latency_pipe (double *rtt, gint rounds)
   pid_t pid;
 
   memset (msg, 1, sizeof msg);
-  n_extra = start_fd_drainers (FALSE, 65536, extra_fd, extra);
+  n_extra = (guint) opt_readers - 1;
+  start_fd_drainers (FALSE, 65536, n_extra, G_MAXUINT64, extra_fd, extra);
   if (pipe (there) != 0 || pipe (back) != 0)
     die ("pipe", NULL);
   pid = fork ();
