@@ -46,20 +46,12 @@ wait_size () {
   done
 }
 
-# wait_exists NAME BACKEND SECONDS: waits until the object exists. A
-# loaded machine (make -j2 check runs the models beside these tests) can
-# take far longer than usual to start a process: never a fixed sleep.
-wait_exists () {
-  _end=$(($(now_ms) + $3 * 1000))
-  until exists "$1" "$2"; do
-    [ "$(now_ms)" -ge "$_end" ] && return 1
-    sleep 0.05
-  done
-}
-
 # wait_info NAME BACKEND REGEX SECONDS: waits until a line of
-# "shmdump --info NAME" matches REGEX (grep -E), e.g. until a reader has
-# joined the channel or the producer has committed so many bytes.
+# "shmdump --info NAME" matches REGEX (grep -E), e.g. until the producer
+# has claimed the channel (not only made the object: its header comes
+# after), a reader has joined, or so many bytes were committed. A loaded
+# machine (make -j2 check runs the models beside these tests) can take
+# far longer than usual to start a process: never a fixed sleep.
 wait_info () {
   _end=$(($(now_ms) + $4 * 1000))
   until "$bin/shmdump" --info -b "$2" "$1" 2>/dev/null | grep -Eq "$3"; do
