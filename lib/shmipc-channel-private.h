@@ -122,20 +122,21 @@
  * another CPU: a waiter does not spin on a machine with one CPU or under
  * a cgroup CPU quota below two CPUs; when its affinity allows one CPU
  * only, it spins only when the other side is known to run on another;
- * and it does not spin when the side it waits for last waited on the CPU the waiter is
- * on (each side records 1 + sched_getcpu() in the header when it attaches,
- * when it starts to wait, and every 64th commit or consume: a vDSO call),
- * or when that side has announced a sleep (it is not running). A side on
- * the waiter's CPU that is not asleep (the side it waits for, or another
- * reader: a reader frees its slot's CPU word when it leaves) is handed
- * the CPU instead:
- * sched_yield(), up to YIELD_ROUNDS times, each followed by a look. On
- * another CPU the waiter spins up to an adaptive bound (a reader also
- * keeps fetching the ring's line where the next bytes will land, so that
- * it and the position line come over together): doubled (up to
- * SPIN_MAX_NS) by a spin that ended with the condition met, halved (down
- * to SPIN_MIN_NS) by one that ended in a sleep. Then the handshake: the sleeper announces itself (producer_sleeping, or its bit
- * in reader_sleepers), issues a full fence and checks its condition again
+ * and it does not spin when the side it waits for last waited on the CPU
+ * the waiter is on (each side records 1 + sched_getcpu() in the header
+ * when it attaches, when it starts to wait, and every 64th commit or
+ * consume: a vDSO call), or when that side has announced a sleep (it is
+ * not running). A side on the waiter's CPU that is not asleep (the side
+ * it waits for, or another reader; a freed slot's CPU word is cleared)
+ * is handed the CPU instead: sched_yield(), up to YIELD_ROUNDS times,
+ * each followed by a look. On another CPU the waiter spins up to an
+ * adaptive bound: doubled (up to SPIN_MAX_NS) by a spin that ended with
+ * the condition met, halved (down to SPIN_MIN_NS) by one that ended in a
+ * sleep; a spinning reader keeps
+ * fetching the ring's line where the next bytes will land, so that it
+ * and the position's line come over together. Then the handshake: the
+ * sleeper announces itself (producer_sleeping, or its bit in
+ * reader_sleepers), issues a full fence and checks its condition again
  * before futex_wait(); the waker publishes its position, issues a full
  * fence and only bumps the futex word and calls futex_wake() when a
  * sleeper is announced. At least one of the two sees the other's store,
