@@ -132,9 +132,9 @@
  * each followed by a look. On another CPU the waiter spins up to an
  * adaptive bound: doubled (up to SPIN_MAX_NS) by a spin that ended with
  * the condition met, halved (down to SPIN_MIN_NS) by one that ended in a
- * sleep; a spinning reader keeps
- * fetching the ring's line where the next bytes will land, so that it
- * and the position's line come over together. Then the handshake: the
+ * sleep; a spinning reader keeps fetching the ring's line where the next
+ * bytes will land, so that it and the position's line come over
+ * together. Then the handshake: the
  * sleeper announces itself (producer_sleeping, or its bit in
  * reader_sleepers), issues a full fence and checks its condition again
  * before futex_wait(); the waker publishes its position, issues a full
