@@ -8,10 +8,11 @@
  *        [--bytes=N] [--rounds=N] [--seconds=N] [--fanout-bytes=N]
  *        [--pin | --same-cpu] [--readers=N]
  * The hardware limits are measured in the same run: a single-core memcpy
- * of the write size next to the throughput, a raw spin ping-pong on one
- * shared cache line and a raw ring with the channel's layout next to the
- * round trips. With --readers=N the descriptor references fan out to N
- * readers as the channel does.
+ * of the write size and (across CPUs) a raw ring with the channel's
+ * layout next to the throughput, a raw spin ping-pong on one shared cache
+ * line and a raw ring with the channel's layout next to the round trips.
+ * With --readers=N the descriptor references fan out to N readers as the
+ * channel does.
  * Not a test: figures depend on the machine; compare ratios from one run.
  */
 #include <errno.h>
@@ -107,6 +108,17 @@ wait_child (pid_t pid, struct rusage *ru)
       fprintf (stderr, "bench-channel: child failed (status 0x%x)\n", status);
       exit (1);
     }
+}
+
+/* One step of a spin-wait. */
+static inline void
+relax (void)
+{
+#if defined (__x86_64__) || defined (__i386__)
+  __builtin_ia32_pause ();
+#elif defined (__aarch64__)
+  __asm__ __volatile__ ("yield" ::: "memory");
+#endif
 }
 
 static void
@@ -481,6 +493,83 @@ throughput_fds (gboolean use_socket)
   return opt_bytes / t0 / 1e9;
 }
 
+/* The floor of the channel's format for a stream: a raw ring of the
+ * default capacity with each position on a cache line of its own, as the
+ * channel has. The producer copies each 1 MiB write in steps of 64 KiB
+ * (as shmipc_channel_write() commits), the reader copies out what there
+ * is, up to 1 MiB at a time (as the channel's reader does); both spin,
+ * nothing else: no library, no checks, no sleeping. Across CPUs the
+ * figure is what this machine's caches let two cores move. */
+#define RING_STEP (64 * 1024)
+
+typedef struct {
+  guint64 write_pos;
+  guint8 pad0[120];
+  guint64 read_pos;
+  guint8 pad1[4096 - 136];
+} RingPositions;
+
+static double
+throughput_ring (void)
+{
+  const guint64 cap = SHMIPC_CHANNEL_DEFAULT_CAPACITY;
+  gsize size = sizeof (RingPositions) + cap;
+  guint8 *buf = g_malloc (CHUNK);
+  RingPositions *h;
+  guint8 *ring;
+  guint64 pos = 0;
+  double t0;
+  pid_t pid;
+
+  h = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (h == MAP_FAILED)
+    die ("mmap", NULL);
+  ring = (guint8 *) (h + 1);
+  memset (ring, 0, cap);
+  memset (buf, 0x5a, CHUNK);
+  t0 = now_s ();
+  pid = fork ();
+  if (pid == 0)
+    {
+      child_setup ();
+      while (pos < opt_bytes)
+        {
+          guint64 w;
+          gsize n;
+
+          while ((w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE)) == pos)
+            relax ();
+          n = (gsize) MIN (MIN (w - pos, cap - pos % cap), (guint64) CHUNK);
+          memcpy (buf, ring + pos % cap, n);
+          pos += n;
+          __atomic_store_n (&h->read_pos, pos, __ATOMIC_RELEASE);
+        }
+      _exit (0);
+    }
+  while (pos < opt_bytes)
+    {
+      guint64 end = MIN (pos + CHUNK, opt_bytes);
+
+      while (pos < end)
+        {
+          guint64 r;
+          gsize n;
+
+          while (pos - (r = __atomic_load_n (&h->read_pos, __ATOMIC_ACQUIRE)) >= cap)
+            relax ();
+          n = (gsize) MIN (MIN (cap - (pos - r), cap - pos % cap), MIN (end - pos, (guint64) RING_STEP));
+          memcpy (ring + pos % cap, buf + (CHUNK - (end - pos)), n);
+          pos += n;
+          __atomic_store_n (&h->write_pos, pos, __ATOMIC_RELEASE);
+        }
+    }
+  wait_child (pid, NULL);
+  t0 = now_s () - t0;
+  munmap (h, size);
+  g_free (buf);
+  return opt_bytes / t0 / 1e9;
+}
+
 /* The hardware limit of a copy: one core copying the write size from one
  * buffer to another, as often as the throughput test writes. */
 static double
@@ -520,6 +609,10 @@ run_throughput (void)
   double pipe_gbs = throughput_fds (FALSE);
   double sock = throughput_fds (TRUE);
   double copy = throughput_memcpy ();
+  /* Two spinning processes on one CPU only wait for the time slice: no
+   * floor to measure there; nor for the descriptors' fan-out. */
+  double ring = !opt_same_cpu && opt_readers == 1 && sysconf (_SC_NPROCESSORS_ONLN) > 1 ?
+                throughput_ring () : 0;
 
   printf ("throughput (%.1f GiB in 1 MiB writes, GB/s):\n", opt_bytes / 1073741824.0);
   printf ("  channel       %7.2f\n", chan);
@@ -529,6 +622,11 @@ run_throughput (void)
   printf ("  channel/socket %6.2fx\n", chan / sock);
   printf ("  memcpy        %7.2f (one core, %d KiB at a time)\n", copy, CHUNK / 1024);
   printf ("  channel/memcpy %.2fx (target >= 0.7 across CPUs)\n", chan / copy);
+  if (ring > 0)
+    {
+      printf ("  ring          %7.2f (a raw ring of the channel's layout, spinning)\n", ring);
+      printf ("  channel/ring   %6.2fx (the ring format's floor on this machine)\n", chan / ring);
+    }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -684,16 +782,6 @@ latency_pipe (double *rtt, gint rounds)
   close (there[1]);
   close (back[0]);
   close (back[1]);
-}
-
-static inline void
-relax (void)
-{
-#if defined (__x86_64__) || defined (__i386__)
-  __builtin_ia32_pause ();
-#elif defined (__aarch64__)
-  __asm__ __volatile__ ("yield" ::: "memory");
-#endif
 }
 
 /* The hardware limit of a round trip: two processes passing a counter
