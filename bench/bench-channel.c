@@ -9,8 +9,9 @@
  *        [--pin | --same-cpu] [--readers=N]
  * The hardware limits are measured in the same run: a single-core memcpy
  * of the write size and (across CPUs) a raw ring with the channel's
- * layout next to the throughput, a raw spin ping-pong on one shared cache
- * line and a raw ring with the channel's layout next to the round trips.
+ * layout next to the throughput; next to the round trips a raw spin
+ * ping-pong on one shared cache line, the same with one line each way
+ * (two objects can share none), and a raw ring with the channel's layout.
  * With --readers=N the descriptor references fan out to N readers as the
  * channel does.
  * Not a test: figures depend on the machine; compare ratios from one run.
@@ -785,19 +786,24 @@ latency_pipe (double *rtt, gint rounds)
 }
 
 /* The hardware limit of a round trip: two processes passing a counter
- * back and forth on one shared cache line, spinning, no channel. */
+ * back and forth on one shared cache line, spinning, no channel. With
+ * @two_lines, each way has a line of its own (the parent writes one, the
+ * child the other), as a round trip through two channels, two objects,
+ * needs at least. */
 static void
-latency_spin (double *rtt, gint rounds)
+latency_spin (double *rtt, gint rounds, gboolean two_lines)
 {
   gint warm = rounds / 10 + 100;
-  volatile guint64 *line;
+  volatile guint64 *there, *back;
   gint i;
   pid_t pid;
 
-  line = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (line == MAP_FAILED)
+  there = mmap (NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (there == MAP_FAILED)
     die ("mmap", NULL);
-  *line = 0;
+  /* Another page: no prefetcher pairs the two lines. */
+  back = two_lines ? there + 4096 / sizeof *there : there;
+  *there = *back = 0;
   pid = fork ();
   if (pid == 0)
     {
@@ -806,9 +812,9 @@ latency_spin (double *rtt, gint rounds)
       child_setup ();
       for (want = 1; want < 2 * (guint64) (warm + rounds); want += 2)
         {
-          while (__atomic_load_n (line, __ATOMIC_ACQUIRE) != want)
+          while (__atomic_load_n (there, __ATOMIC_ACQUIRE) != want)
             relax ();
-          __atomic_store_n (line, want + 1, __ATOMIC_RELEASE);
+          __atomic_store_n (back, want + 1, __ATOMIC_RELEASE);
         }
       _exit (0);
     }
@@ -818,15 +824,15 @@ latency_spin (double *rtt, gint rounds)
       struct timespec a, b;
 
       clock_gettime (CLOCK_MONOTONIC, &a);
-      __atomic_store_n (line, next, __ATOMIC_RELEASE);
-      while (__atomic_load_n (line, __ATOMIC_ACQUIRE) != next + 1)
+      __atomic_store_n (there, next, __ATOMIC_RELEASE);
+      while (__atomic_load_n (back, __ATOMIC_ACQUIRE) != next + 1)
         relax ();
       clock_gettime (CLOCK_MONOTONIC, &b);
       if (i >= warm)
         rtt[i - warm] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
     }
   wait_child (pid, NULL);
-  munmap ((void *) line, 4096);
+  munmap ((void *) there, 8192);
 }
 
 /* The floor of a ring whose position has a cache line of its own, as
@@ -927,6 +933,7 @@ run_latency (void)
   double *chan = g_new (double, opt_rounds);
   double *pipes = g_new (double, opt_rounds);
   double *spin = NULL;
+  double *spin2 = NULL;
   double *ring = NULL;
   double cm, cp, pm, pp;
 
@@ -937,8 +944,11 @@ run_latency (void)
   if (!opt_same_cpu && sysconf (_SC_NPROCESSORS_ONLN) > 1)
     {
       spin = g_new (double, opt_rounds);
-      latency_spin (spin, opt_rounds);
+      latency_spin (spin, opt_rounds, FALSE);
       qsort (spin, opt_rounds, sizeof (double), compare_double);
+      spin2 = g_new (double, opt_rounds);
+      latency_spin (spin2, opt_rounds, TRUE);
+      qsort (spin2, opt_rounds, sizeof (double), compare_double);
       ring = g_new (double, opt_rounds);
       latency_ring (ring, opt_rounds);
       qsort (ring, opt_rounds, sizeof (double), compare_double);
@@ -958,6 +968,10 @@ run_latency (void)
       printf ("  spin pair    median %8.2f  p99 %8.2f\n", spin[opt_rounds / 2],
               spin[(gint) (opt_rounds * 0.99)]);
       printf ("  channel/spin median %.3fx (target <= 1.25 across CPUs)\n", cm / spin[opt_rounds / 2]);
+      printf ("  spin 2 lines median %8.2f  p99 %8.2f\n", spin2[opt_rounds / 2],
+              spin2[(gint) (opt_rounds * 0.99)]);
+      printf ("  channel/spin2 median %.3fx (two channels, two objects: at least one line each way)\n",
+              cm / spin2[opt_rounds / 2]);
       printf ("  ring pair    median %8.2f  p99 %8.2f\n", ring[opt_rounds / 2],
               ring[(gint) (opt_rounds * 0.99)]);
       printf ("  channel/ring median %.3fx (the ring format's floor: data line, then position line)\n",
@@ -968,6 +982,7 @@ run_latency (void)
   g_free (chan);
   g_free (pipes);
   g_free (spin);
+  g_free (spin2);
   g_free (ring);
 }
 
