@@ -16,6 +16,13 @@ size=${1:-256M}
 shmdump=${SHMDUMP:-}
 if [ -z "$shmdump" ]; then
   if [ -x src/shmdump ]; then shmdump=$PWD/src/shmdump; else shmdump=$(command -v shmdump || true); fi
+  # In a build tree src/shmdump is libtool's wrapper script, whose start
+  # (a shell, some 50 ms on a 2-vCPU guest) each timing would include:
+  # run the program it wraps, with the uninstalled library on the path.
+  if [ -x src/.libs/shmdump ] && [ -d lib/.libs ]; then
+    shmdump=$PWD/src/.libs/shmdump
+    export LD_LIBRARY_PATH=$PWD/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  fi
 fi
 [ -n "$shmdump" ] || { echo "shmdump not found: run from a build directory or set SHMDUMP" >&2; exit 2; }
 for tool in hexdump xxd python3 cmp; do
