@@ -1360,6 +1360,72 @@ START_TEST (test_inspect_read_only)
 }
 END_TEST
 
+/* The kilobytes of the mapping that starts at @start which are in our
+ * page tables ("Rss" in /proc/self/smaps), -1 when it is not found. */
+static gint64
+mapped_kib (gconstpointer start)
+{
+  g_autofree gchar *smaps = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree gchar *prefix = g_strdup_printf ("%" G_GINTPTR_MODIFIER "x-",
+                                              (guintptr) start);
+  gboolean in_vma = FALSE;
+  guint i;
+
+  if (!g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
+    return -1;
+  lines = g_strsplit (smaps, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      if (g_ascii_isxdigit (lines[i][0]) && strchr (lines[i], '-') != NULL &&
+          strchr (lines[i], ' ') != NULL && strchr (lines[i], '-') < strchr (lines[i], ' '))
+        in_vma = g_str_has_prefix (lines[i], prefix);
+      else if (in_vma && g_str_has_prefix (lines[i], "Rss:"))
+        return g_ascii_strtoll (lines[i] + 4, NULL, 10);
+    }
+  return -1;
+}
+
+/* Opening a channel enters its whole object into the page tables at once
+ * (for the producer and for a reader), where the kernel can: no page
+ * fault per 4 KiB page of the ring afterwards. */
+START_TEST (test_ring_mapped_at_open)
+{
+#if defined (MADV_POPULATE_READ) && defined (MADV_POPULATE_WRITE)
+  ShmipcBackend backend = backends[_i];
+  g_autofree gchar *name = test_unique_name ("mapped");
+  const gsize cap = 1024 * 1024;
+  ShmipcChannel *p, *c;
+  ShmipcSegment *seg;
+  long page = sysconf (_SC_PAGESIZE);
+  void *probe;
+  int ret;
+
+  SKIP_UNLESS_BACKEND (backend);
+  /* Kernels before 5.14 refuse the advice: nothing to check there. */
+  probe = mmap (NULL, (size_t) page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ck_assert (probe != MAP_FAILED);
+  ret = madvise (probe, (size_t) page, MADV_POPULATE_READ);
+  munmap (probe, (size_t) page);
+  if (ret != 0)
+    return;
+  if (!g_file_test ("/proc/self/smaps", G_FILE_TEST_EXISTS))
+    return;
+  p = open_ok (name, SHMIPC_CHANNEL_PRODUCER, cap, backend);
+  c = open_ok (name, SHMIPC_CHANNEL_CONSUMER, cap, backend);
+  seg = shmipc_channel_get_segment (p);
+  ck_assert_int_ge (mapped_kib (shmipc_segment_get_data (seg)),
+                    (gint64) (shmipc_segment_get_size (seg) / 1024));
+  seg = shmipc_channel_get_segment (c);
+  ck_assert_int_ge (mapped_kib (shmipc_segment_get_data (seg)),
+                    (gint64) (shmipc_segment_get_size (seg) / 1024));
+  shmipc_channel_free (c);
+  shmipc_channel_free (p);
+  test_remove (name, backend);
+#endif
+}
+END_TEST
+
 Suite *
 channel_suite (void)
 {
@@ -1389,6 +1455,7 @@ channel_suite (void)
   tcase_add_loop_test (tc, test_abort_from_signal, 0, 2);
   tcase_add_test (tc, test_abort_partial_write);
   tcase_add_test (tc, test_bad_arguments);
+  tcase_add_loop_test (tc, test_ring_mapped_at_open, 0, 2);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("creator died");
