@@ -927,6 +927,14 @@ latency_ring (double *rtt, gint rounds)
   munmap (back, sizeof *back);
 }
 
+/* The round trips are measured in this many slices, taking turns: a host
+ * whose speed changes during the run (a 2-vCPU guest moves between
+ * faster and slower phases within seconds) then changes them alike.
+ * Throughput is measured in one piece: each of its runs has a start
+ * cost (a fresh process's page faults, a waking vCPU: some 10 ms on
+ * such a guest) that short slices would weigh. */
+#define LATENCY_SLICES 4
+
 static void
 run_latency (void)
 {
@@ -936,21 +944,36 @@ run_latency (void)
   double *spin2 = NULL;
   double *ring = NULL;
   double cm, cp, pm, pp;
+  gint done = 0;
+  gint i;
 
-  latency_channel (chan, opt_rounds);
-  latency_pipe (pipes, opt_rounds);
   /* Spinning against a peer on the same CPU waits for the scheduler's
    * time slice: no hardware limit to measure there. */
   if (!opt_same_cpu && sysconf (_SC_NPROCESSORS_ONLN) > 1)
     {
       spin = g_new (double, opt_rounds);
-      latency_spin (spin, opt_rounds, FALSE);
-      qsort (spin, opt_rounds, sizeof (double), compare_double);
       spin2 = g_new (double, opt_rounds);
-      latency_spin (spin2, opt_rounds, TRUE);
-      qsort (spin2, opt_rounds, sizeof (double), compare_double);
       ring = g_new (double, opt_rounds);
-      latency_ring (ring, opt_rounds);
+    }
+  for (i = 0; i < LATENCY_SLICES; i++)
+    {
+      /* The rest in the last slice. */
+      gint n = i + 1 < LATENCY_SLICES ? opt_rounds / LATENCY_SLICES : opt_rounds - done;
+
+      latency_channel (chan + done, n);
+      latency_pipe (pipes + done, n);
+      if (spin != NULL)
+        {
+          latency_spin (spin + done, n, FALSE);
+          latency_spin (spin2 + done, n, TRUE);
+          latency_ring (ring + done, n);
+        }
+      done += n;
+    }
+  if (spin != NULL)
+    {
+      qsort (spin, opt_rounds, sizeof (double), compare_double);
+      qsort (spin2, opt_rounds, sizeof (double), compare_double);
       qsort (ring, opt_rounds, sizeof (double), compare_double);
     }
   qsort (chan, opt_rounds, sizeof (double), compare_double);
