@@ -555,18 +555,16 @@ claim_place (ShmipcChannel  *channel,
   return done;
 }
 
-/* The part of shmipc_channel_open() that works on the header: initialise
- * a new one, or validate an existing one, and claim our place. On error
- * the caller frees the channel (what we claimed is given back here). */
 /* Enters the whole object into our page tables at once, best effort. A
  * stream goes through every page of the ring, and taking them one fault
  * at a time costs one exception per 4 KiB page at each end: some 10 µs
  * each in a virtual machine, 20 ms for a new 4 MiB channel on a 2-vCPU
- * guest (see bench/README.md), against 1 ms here. The producer asks for
- * write access, which it needs; readers only read the ring. Kernels
- * before 5.14 refuse (EINVAL): the pages then come one fault at a time,
- * as before. A truncated object makes madvise() fail (EFAULT) rather
- * than raise SIGBUS; the accesses that follow report it as usual. */
+ * guest (see bench/README.md), against about 1 ms for this one system
+ * call. The producer asks for write access, which it needs; readers
+ * only read the ring. Kernels before 5.14 refuse (EINVAL): the pages
+ * then come one fault at a time, as before. A truncated object makes
+ * madvise() fail (EFAULT) rather than raise SIGBUS; the accesses that
+ * follow report it as usual. */
 static void
 prefault (ShmipcChannel *channel,
           gsize          size)
@@ -584,6 +582,9 @@ prefault (ShmipcChannel *channel,
 #endif
 }
 
+/* The part of shmipc_channel_open() that works on the header: initialise
+ * a new one, or validate an existing one, and claim our place. On error
+ * the caller frees the channel (what we claimed is given back here). */
 static gboolean
 channel_attach (ShmipcChannel  *channel,
                 gboolean        initialise,
