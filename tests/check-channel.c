@@ -1367,7 +1367,8 @@ mapped_kib (gconstpointer start)
 {
   g_autofree gchar *smaps = NULL;
   g_auto (GStrv) lines = NULL;
-  g_autofree gchar *prefix = g_strdup_printf ("%" G_GINTPTR_MODIFIER "x-",
+  /* As the kernel prints it: hexadecimal, at least eight digits. */
+  g_autofree gchar *prefix = g_strdup_printf ("%08" G_GINTPTR_MODIFIER "x-",
                                               (guintptr) start);
   gboolean in_vma = FALSE;
   guint i;
@@ -1386,9 +1387,9 @@ mapped_kib (gconstpointer start)
   return -1;
 }
 
-/* Opening a channel enters its whole object into the page tables at once
- * (for the producer and for a reader), where the kernel can: no page
- * fault per 4 KiB page of the ring afterwards. */
+/* Opening a channel enters its object (up to 64 MiB) into the page
+ * tables at once (for the producer and for a reader), where the kernel
+ * can: no page fault per 4 KiB page of the ring afterwards. */
 START_TEST (test_ring_mapped_at_open)
 {
 #if defined (MADV_POPULATE_READ) && defined (MADV_POPULATE_WRITE)
