@@ -134,15 +134,15 @@
  * the condition met, halved (down to SPIN_MIN_NS) by one that ended in a
  * sleep; a spinning reader keeps fetching the ring's line where the next
  * bytes will land, so that it and the position's line come over
- * together. Then the handshake: the
- * sleeper announces itself (producer_sleeping, or its bit in
- * reader_sleepers), issues a full fence and checks its condition again
- * before futex_wait(); the waker publishes its position, issues a full
- * fence and only bumps the futex word and calls futex_wake() when a
- * sleeper is announced. At least one of the two sees the other's store,
- * so a wake-up is never lost, and a busy stream makes no system calls at
- * all. All readers sleep on one word, woken together. Sleeps time out
- * every LIVENESS_INTERVAL_US so that a dead peer is noticed.
+ * together. Then the handshake: the sleeper announces itself
+ * (producer_sleeping, or its bit in reader_sleepers), issues a full fence
+ * and checks its condition again before futex_wait(); the waker
+ * publishes its position, issues a full fence and only bumps the futex
+ * word and calls futex_wake() when a sleeper is announced. At least one
+ * of the two sees the other's store, so a wake-up is never lost, and a
+ * busy stream makes no system calls at all. All readers sleep on one
+ * word, woken together. Sleeps time out every LIVENESS_INTERVAL_US so
+ * that a dead peer is noticed.
  *
  * Truncation: another process may shrink a POSIX channel object while it
  * is mapped, and touching the lost pages raises SIGBUS. Every public

@@ -65,7 +65,7 @@ make_stale () {
   _p=$!
   # The header written and claimed, not only the object made: a producer
   # killed before that leaves an object nobody can prove stale.
-  wait_info "$3" "$2" '^Producer pid: [0-9]+ \(alive\)' 60 || fail "$3: prod made no channel"
+  wait_producer "$3" "$2" 60 || fail "$3: prod made no channel"
   if [ "${4:-}" = reader ]; then
     bg "$1" "$bin/cons" --stream -b "$2" -n "$3" >/dev/null 2>&1
     _c=$!
@@ -112,7 +112,7 @@ for u in $users; do
     # Live: a producer waiting for its input.
     bg "$u" "$bin/prod" --stream -b "$b" -n "$sub-live" --input "$work/in" 2>/dev/null
     pids="$pids $!"
-    wait_info "$sub-live" "$b" '^Producer pid: [0-9]+ \(alive\)' 60 || fail "$sub-live: no channel"
+    wait_producer "$sub-live" "$b" 60 || fail "$sub-live: no channel"
     # A finished stream no reader has come to yet.
     echo "for later" | as "$u" "$bin/prod" --stream -b "$b" -n "$sub-finished"
     # Published.

@@ -38,7 +38,7 @@ for b in $(backends); do
   while :; do head -c 65536 /dev/zero; sleep 0.05; done |
     "$bin/prod" --stream -b "$b" -n "$n" --capacity 1M 2>/dev/null &
   ppid=$!
-  wait_info "$n" "$b" '^Producer pid: [0-9]+ \(alive\)' 60 || fail "$b moving: no channel"
+  wait_producer "$n" "$b" 60 || fail "$b moving: no channel"
   "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
   cpid=$!
   wait_started "$n" "$b" 60 || fail "$b moving: no reader"

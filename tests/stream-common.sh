@@ -60,6 +60,12 @@ wait_info () {
   done
 }
 
+# wait_producer NAME BACKEND SECONDS: waits until a producer has claimed
+# the channel NAME (its header is written after the object is made).
+wait_producer () {
+  wait_info "$1" "$2" '^Producer pid: [0-9]+ \(alive\)' "$3"
+}
+
 # wait_started NAME BACKEND SECONDS: waits until a reader reads the
 # channel and the producer has seen it (the stream started: "Readers: N"
 # without "waits for its first reader"). A reader that goes before the

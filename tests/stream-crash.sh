@@ -143,7 +143,7 @@ for b in $(backends); do
     track "$n"
     "$bin/prod" --stream -b "$b" -n "$n" --capacity "$cap" --input "$work/big" 2>"$work/prod-err" &
     ppid=$!
-    wait_info "$n" "$b" '^Producer pid: [0-9]+ \(alive\)' 60 || fail "$b SIG$sig prod: no channel while prod runs"
+    wait_producer "$n" "$b" 60 || fail "$b SIG$sig prod: no channel while prod runs"
     kill -"$sig" "$ppid"
     t0=$(now_ms)
     expect_exit "$ppid" "$want" "$b: prod stopped by SIG$sig"
