@@ -145,7 +145,16 @@ show (ShmipcSegment  *segment,
   if (!shmipc_segment_copy_out (segment, 0, head, n, error))
     return FALSE;
   shmipc_format_seed (out, g_get_prgname (), head, n);
-  fwrite (out->str, 1, out->len, stdout);
+  /* Flushed now: a display that cannot be written fails before the
+   * message is written (and a new object is removed again). */
+  if (fwrite (out->str, 1, out->len, stdout) != out->len || fflush (stdout) != 0)
+    {
+      int err = errno;
+
+      g_set_error (error, SHMIPC_ERROR, shmipc_error_from_errno (err),
+                   "cannot write to standard output: %s", g_strerror (err));
+      return FALSE;
+    }
   return TRUE;
 }
 

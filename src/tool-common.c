@@ -24,11 +24,61 @@ tool_default_name (void)
   return (env != NULL && *env != '\0') ? env : TOOL_DEFAULT_NAME;
 }
 
+/* Bit N set: descriptor N was closed when the command started. */
+static guint closed_at_start;
+
+/* Makes sure descriptors 0, 1 and 2 are open before anything else is
+ * opened: otherwise the first object opened would get one of their
+ * numbers, and "prod >&-" would write its display into the object it has
+ * just written, "cons --stream >&-" the stream into the channel's header.
+ * A closed one is opened on /dev/null with the access it does not need
+ * (write-only for standard input, read-only for the others), as gnulib's
+ * stdopen() does: every use of it then fails with EBADF as on a closed
+ * descriptor, so that a command whose output is gone fails instead of
+ * reporting success with its output lost. */
+static void
+open_standard_descriptors (void)
+{
+  int fd;
+
+  for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+    {
+      int null_fd;
+
+      if (fcntl (fd, F_GETFD) >= 0 || errno != EBADF)
+        continue;
+      /* The lowest free number: fd, since those below it are open. */
+      null_fd = open ("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+      if (null_fd != fd)
+        {
+          /* No /dev/null (a bare chroot): going on would put an object
+           * on a standard descriptor. Say so where it can still show. */
+          static const char text[] = ": cannot open /dev/null for a closed standard descriptor\n";
+
+          if (fcntl (STDERR_FILENO, F_GETFD) >= 0)
+            {
+              (void) !write (STDERR_FILENO, g_get_prgname (), strlen (g_get_prgname ()));
+              (void) !write (STDERR_FILENO, text, sizeof text - 1);
+            }
+          _exit (TOOL_EXIT_FAILURE);
+        }
+      closed_at_start |= 1u << fd;
+    }
+}
+
 void
 tool_init (const char *prgname)
 {
-  setlocale (LC_ALL, "");
   g_set_prgname (prgname);
+  /* First: setlocale() itself opens files. */
+  open_standard_descriptors ();
+  setlocale (LC_ALL, "");
+}
+
+gboolean
+tool_std_was_closed (int fd)
+{
+  return fd >= STDIN_FILENO && fd <= STDERR_FILENO && (closed_at_start & (1u << fd)) != 0;
 }
 
 gchar *
@@ -704,6 +754,15 @@ tool_run_stream (const ToolStream *stream)
   else if (stream->input == NULL || strcmp (stream->input, "-") == 0)
     fd = STDIN_FILENO;
   else
+    fd = -1;
+  /* A closed end would fail at its first byte, after joining: the
+   * stream would lose a reader, or start and abort. Say so before. */
+  if (fd >= 0 && tool_std_was_closed (fd))
+    {
+      tool_message ("standard %s is closed", fd == STDIN_FILENO ? "input" : "output");
+      return TOOL_EXIT_FAILURE;
+    }
+  if (fd < 0)
     {
       /* Before the channel exists: a missing file leaves nothing behind. */
       fd = open (stream->input, O_RDONLY | O_CLOEXEC);

@@ -13,8 +13,16 @@
 #define TOOL_EXIT_FAILURE 1   /* a runtime failure */
 #define TOOL_EXIT_USAGE   2   /* a bad option or value */
 
-/* Sets the locale and the program name used in messages. */
+/* Sets the program name used in messages, opens /dev/null on each of
+ * the descriptors 0, 1 and 2 that is closed (so that no object opened
+ * later gets one of their numbers; with the access mode it does not
+ * need, so that using it fails with EBADF), then sets the locale. Call
+ * it first, before anything opens a file. */
 void tool_init (const char *prgname);
+
+/* TRUE when descriptor @fd (0, 1 or 2) was closed when the command
+ * started (tool_init() put /dev/null there). */
+gboolean tool_std_was_closed (int fd);
 
 /* Parses the command line of a command: @parameter_string (may be NULL)
  * follows "[OPTION…]" in the usage line, @summary and @description go

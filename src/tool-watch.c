@@ -387,7 +387,14 @@ tool_watch (const ToolWatch *options)
       watch.have_last = TRUE;
       watch.last_time = now;
       if (!flush_out (&watch))
-        break;
+        {
+          int err = errno;
+
+          restore_terminal ();
+          tool_message ("write to standard output failed: %s", g_strerror (err));
+          status = TOOL_EXIT_FAILURE;
+          break;
+        }
       looks++;
       if ((options->count > 0 && looks >= options->count) || !pause_interval (&watch))
         break;
