@@ -47,9 +47,13 @@ G_BEGIN_DECLS
  * @SHMIPC_ERROR_UNPUBLISHED: a message object was never published: its
  *   writer is still writing it, or died before finishing it
  * @SHMIPC_ERROR_NOT_OWNER: the object belongs to another user, and the
- *   call refuses to change it (shmipc_message_check_owner())
- * @SHMIPC_ERROR_OVERRUN: a reader of a channel with the `drop` policy fell
- *   further behind the producer than the ring holds and was cut off
+ *   call refuses to change it or to join it unless told to
+ *   (shmipc_message_check_owner(), %SHMIPC_CHANNEL_OPEN_FORCE)
+ * @SHMIPC_ERROR_OVERRUN: a reader of a channel with the `drop` policy kept
+ *   the producer waiting longer than the channel's grace and was cut off
+ * @SHMIPC_ERROR_IS_CHANNEL: the object is a channel, which the message
+ *   calls refuse to read, write or remove (its stream is read and written
+ *   through a #ShmipcChannel)
  *
  * Error codes of the %SHMIPC_ERROR domain. Values are never renumbered;
  * new codes are only appended. Messages name the object and the failed
@@ -75,6 +79,7 @@ typedef enum {
   SHMIPC_ERROR_UNPUBLISHED = 14,
   SHMIPC_ERROR_NOT_OWNER = 15,
   SHMIPC_ERROR_OVERRUN = 16,
+  SHMIPC_ERROR_IS_CHANNEL = 17,
 } ShmipcError;
 
 SHMIPC_PUBLIC

@@ -173,6 +173,28 @@ unpublished_reason (const ShmipcStat *st,
                  : g_strdup ("its writer is still writing it");
 }
 
+/* FALSE, with SHMIPC_ERROR_IS_CHANNEL, when @segment holds a channel:
+ * read as a message, its header would pass for the text and the reader
+ * would remove the stream; written, the header would be overwritten
+ * under its readers. A channel is recognised by its magic, copied out
+ * under the guard (another process may truncate the object). */
+static gboolean
+refuse_channel (ShmipcSegment  *segment,
+                GError        **error)
+{
+  gchar head[sizeof SHMIPC_CHANNEL_MAGIC - 1];
+
+  if (shmipc_segment_get_size (segment) < SHMIPC_CHANNEL_HEADER_SIZE + SHMIPC_CHANNEL_MIN_CAPACITY)
+    return TRUE;
+  if (!shmipc_segment_copy_out (segment, 0, head, sizeof head, error))
+    return FALSE;
+  if (memcmp (head, SHMIPC_CHANNEL_MAGIC, sizeof head) != 0)
+    return TRUE;
+  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_IS_CHANNEL,
+               "\"%s\" is a channel, not a message", segment->name);
+  return FALSE;
+}
+
 static void
 set_too_large (GError      **error,
                gsize         data_len,
@@ -246,8 +268,9 @@ shmipc_message_check_owner (ShmipcSegment  *segment,
  * Returns: (transfer full): the segment, or %NULL on error:
  * %SHMIPC_ERROR_TOO_LARGE when @data_len bytes do not fit,
  * %SHMIPC_ERROR_EXISTS with %SHMIPC_MESSAGE_EXCLUSIVE,
- * %SHMIPC_ERROR_NOT_OWNER for another user's object, or the
- * errors of shmipc_segment_open().
+ * %SHMIPC_ERROR_NOT_OWNER for another user's object,
+ * %SHMIPC_ERROR_IS_CHANNEL for an existing channel (never written over),
+ * or the errors of shmipc_segment_open().
  *
  * Since: 0.2
  */
@@ -316,6 +339,8 @@ shmipc_message_open_writer (const gchar         *name,
 
   if (!(flags & SHMIPC_MESSAGE_FORCE) &&
       !shmipc_message_check_owner (segment, error))
+    return NULL;
+  if (!refuse_channel (segment, error))
     return NULL;
 
   /* Grow only after the ownership check, and only when asked. */
@@ -565,13 +590,20 @@ open_published (const gchar    *name,
  * directory...) is refused at once with %SHMIPC_ERROR_NOT_OBJECT, waiting
  * or not.
  *
+ * A channel (see #ShmipcChannel) is refused with
+ * %SHMIPC_ERROR_IS_CHANNEL: its stream is read with a channel's reader.
+ *
  * Returns: (transfer full): the segment, or %NULL on error:
  * %SHMIPC_ERROR_UNPUBLISHED, %SHMIPC_ERROR_TIMED_OUT when the wait ran
  * out (its message says why the object was not published, where it
- * exists), or the errors of shmipc_segment_open().
+ * exists), %SHMIPC_ERROR_IS_CHANNEL, or the errors of
+ * shmipc_segment_open().
  *
  * Since: 0.2
  */
+static ShmipcSegment *open_reader (const gchar *name, gint32 key, ShmipcBackend backend,
+                                    ShmipcMessageFlags flags, gint64 timeout_ms, GError **error);
+
 ShmipcSegment *
 shmipc_message_open_reader (const gchar         *name,
                             gint32               key,
@@ -580,12 +612,29 @@ shmipc_message_open_reader (const gchar         *name,
                             gint64               timeout_ms,
                             GError             **error)
 {
+  g_autoptr(ShmipcSegment) segment = NULL;
+
+  g_return_val_if_fail (name != NULL || key != 0, NULL);
+
+  segment = open_reader (name, key, backend, flags, timeout_ms, error);
+  if (segment == NULL || !refuse_channel (segment, error))
+    return NULL;
+  return g_steal_pointer (&segment);
+}
+
+/* shmipc_message_open_reader(), but for the channel check. */
+static ShmipcSegment *
+open_reader (const gchar         *name,
+             gint32               key,
+             ShmipcBackend        backend,
+             ShmipcMessageFlags   flags,
+             gint64               timeout_ms,
+             GError             **error)
+{
   gboolean wait = (flags & SHMIPC_MESSAGE_WAIT) != 0;
   gboolean force = !wait && (flags & SHMIPC_MESSAGE_FORCE) != 0;
   g_autofree gchar *what = NULL;
   gint64 deadline = -1;
-
-  g_return_val_if_fail (name != NULL || key != 0, NULL);
 
   if (key != 0)
     {

@@ -234,6 +234,12 @@ main (int    argc,
       /* The classroom consumer's wording, which the seed transcript fixes. */
       if (err != 0)
         tool_message ("Shared memory failed: %s", g_strerror (err));
+      else if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_IS_CHANNEL) && key == 0)
+        {
+          g_autofree gchar *what = shmipc_name_normalize (name, NULL);
+
+          tool_message ("\"%s\" is a channel: read it with cons --stream", what);
+        }
       else if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_UNPUBLISHED))
         tool_message ("%s (use --force to read it as it is)", error->message);
       else

@@ -295,6 +295,14 @@ main (int    argc,
           g_error_free (error);
           return TOOL_EXIT_FAILURE;
         }
+      if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_IS_CHANNEL) && key == 0)
+        {
+          g_autofree gchar *what = shmipc_name_normalize (name, NULL);
+
+          tool_message ("\"%s\" is a channel: write to it with prod --stream", what);
+          g_error_free (error);
+          return TOOL_EXIT_FAILURE;
+        }
       tool_fail (error);
     }
 

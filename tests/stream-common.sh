@@ -13,13 +13,13 @@
 # wrap around it many times.
 cap=65536
 
-# exists NAME BACKEND: does the object exist? (cons --keep --raw only
-# reads it, whatever it holds.)
+# exists NAME BACKEND: does the object exist? (shmdump --info only
+# looks at it, whatever it holds.)
 exists () {
   if [ "$2" = posix ]; then
     [ -e "/dev/shm/${1#/}" ]
   else
-    "$bin/cons" -q --keep --raw -b sysv -n "$1" >/dev/null 2>&1
+    "$bin/shmdump" --info -b sysv "$1" >/dev/null 2>&1
   fi
 }
 
