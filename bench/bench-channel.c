@@ -279,7 +279,8 @@ fanout_channel (guint n)
   memset (buf, 0x5a, CHUNK);
   p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, 0, SHMIPC_DEFAULT_MODE,
                                 opt_backend, MAX (n, SHMIPC_CHANNEL_DEFAULT_READERS),
-                                SHMIPC_CHANNEL_POLICY_WAIT, &error);
+                                SHMIPC_CHANNEL_POLICY_WAIT, -1, SHMIPC_CHANNEL_OPEN_NONE,
+                                &error);
   if (p == NULL)
     die ("open", error);
   for (i = 0; i < n; i++)
@@ -392,7 +393,8 @@ open_producer (const char *name,
   ShmipcChannel *p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, capacity,
                                                SHMIPC_DEFAULT_MODE, opt_backend,
                                                MAX ((guint) opt_readers, SHMIPC_CHANNEL_DEFAULT_READERS),
-                                               SHMIPC_CHANNEL_POLICY_WAIT, &error);
+                                               SHMIPC_CHANNEL_POLICY_WAIT, -1,
+                                               SHMIPC_CHANNEL_OPEN_NONE, &error);
 
   if (p == NULL)
     die ("open", error);

@@ -171,6 +171,12 @@ gboolean _shmipc_segment_is_current     (ShmipcSegment  *segment);
 G_GNUC_INTERNAL
 gboolean _shmipc_segment_remove_current (ShmipcSegment  *segment,
                                          GError        **error);
+/* FALSE with SHMIPC_ERROR_NOT_OWNER ('"/x" belongs to uid 1000, not to
+ * uid 0') when the object's owner is not our effective uid, or with the
+ * error of shmipc_segment_stat(). */
+G_GNUC_INTERNAL
+gboolean _shmipc_segment_check_owner (ShmipcSegment  *segment,
+                                      GError        **error);
 /* FALSE, with a copy of the error, when @segment is broken (see
  * _shmipc_segment_fault()). */
 G_GNUC_INTERNAL

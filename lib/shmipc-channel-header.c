@@ -48,6 +48,7 @@ _shmipc_channel_validate_header (gconstpointer   data,
                                  guint64        *capacity_out,
                                  guint          *max_readers_out,
                                  ShmipcChannelPolicy *policy_out,
+                                 guint          *drop_grace_out,
                                  GError        **error)
 {
   const ChannelHeader *h = data;
@@ -56,6 +57,7 @@ _shmipc_channel_validate_header (gconstpointer   data,
   guint64 capacity;
   guint32 max_readers;
   guint32 policy;
+  guint32 drop_grace;
 
   if (!has_magic (data, size))
     {
@@ -68,6 +70,7 @@ _shmipc_channel_validate_header (gconstpointer   data,
   capacity = __atomic_load_n (&h->capacity, __ATOMIC_RELAXED);
   max_readers = __atomic_load_n (&h->max_readers, __ATOMIC_RELAXED);
   policy = __atomic_load_n (&h->policy, __ATOMIC_RELAXED);
+  drop_grace = __atomic_load_n (&h->drop_grace_ms, __ATOMIC_RELAXED);
   if (version == 1)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
@@ -99,11 +102,11 @@ _shmipc_channel_validate_header (gconstpointer   data,
       return FALSE;
     }
   if (max_readers < 1 || max_readers > SHMIPC_CHANNEL_MAX_READERS ||
-      policy > SHMIPC_CHANNEL_POLICY_DROP)
+      policy > SHMIPC_CHANNEL_POLICY_DROP || drop_grace > G_MAXINT)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
-                   "Channel \"%s\": corrupt header (reader limit %u, policy %u)",
-                   name, max_readers, policy);
+                   "Channel \"%s\": corrupt header (reader limit %u, policy %u, grace %u ms)",
+                   name, max_readers, policy, drop_grace);
       return FALSE;
     }
   *capacity_out = capacity;
@@ -111,6 +114,8 @@ _shmipc_channel_validate_header (gconstpointer   data,
     *max_readers_out = max_readers;
   if (policy_out != NULL)
     *policy_out = policy;
+  if (drop_grace_out != NULL)
+    *drop_grace_out = drop_grace;
   return TRUE;
 }
 

@@ -44,6 +44,7 @@ channel_inspect (ShmipcSegment      *segment,
 {
   const ChannelHeader *h;
   ShmipcChannelPolicy policy;
+  guint drop_grace;
   guint max_readers;
   guint64 capacity;
   guint64 w;
@@ -61,7 +62,7 @@ channel_inspect (ShmipcSegment      *segment,
   h = shmipc_segment_get_data (segment);
   if (!_shmipc_channel_validate_header (h, shmipc_segment_get_size (segment),
                                         shmipc_segment_get_name (segment), &capacity,
-                                        &max_readers, &policy, error))
+                                        &max_readers, &policy, &drop_grace, error))
     return FALSE;
 
   w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE);
@@ -87,8 +88,8 @@ channel_inspect (ShmipcSegment      *segment,
   info_out->producer_pid = OWNER_PID (producer);
   info_out->producer_alive = _shmipc_owner_alive (producer);
   info_out->policy = policy;
+  info_out->drop_grace_ms = policy == SHMIPC_CHANNEL_POLICY_DROP ? drop_grace : 0;
   info_out->max_readers = max_readers;
-  info_out->awaiting_first_reader = hold;
   low = hold ? base : w;
   for (i = 0; i < max_readers; i++)
     {
@@ -127,6 +128,7 @@ channel_inspect (ShmipcSegment      *segment,
       if (reader->state == SHMIPC_CHANNEL_READER_READING && reader->alive && reader->position < low)
         low = reader->position;
     }
+  info_out->awaiting_first_reader = hold;
   info_out->read_position = low;
   info_out->fill = w - low;
   return TRUE;

@@ -151,21 +151,19 @@ settle_start (ShmipcChannel  *channel,
   hold = __atomic_load_n (&h->hold, __ATOMIC_SEQ_CST);
   w = __atomic_load_n (&h->write_pos, __ATOMIC_SEQ_CST);
   start = hold ? __atomic_load_n (&h->base, __ATOMIC_RELAXED) : w;
+  /* Started at base: our first consume clears hold (see "Joining"). */
+  channel->clear_hold = hold != 0;
   if (!__atomic_compare_exchange_n (&slot->read_pos, &expected, start, FALSE,
                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-    start = expected;   /* the producer settled it first */
+    {
+      start = expected;   /* the producer settled it first: hold was clear */
+      channel->clear_hold = FALSE;
+    }
   w = __atomic_load_n (&h->write_pos, __ATOMIC_ACQUIRE);
   if (!check_position (channel, start, w, error))
     return FALSE;
   channel->pos = start;
   channel->peer_pos = w;
-  /* Release: our start is stored before the producer stops holding. */
-  if (hold)
-    {
-      guint32 one = 1;
-
-      __atomic_compare_exchange_n (&h->hold, &one, 0, FALSE, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-    }
   _shmipc_channel_wake_producer (h);
   return TRUE;
 }
@@ -334,7 +332,7 @@ reap_header (gpointer data)
 
   if (!_shmipc_channel_validate_header (h, shmipc_segment_get_size (channel->segment),
                                         _shmipc_channel_name (channel), &capacity,
-                                        &channel->max_readers, &policy, reap->error))
+                                        &channel->max_readers, &policy, NULL, reap->error))
     return;
   producer = __atomic_load_n (&h->producer, __ATOMIC_ACQUIRE);
   if (producer != 0 && _shmipc_owner_alive (producer))
@@ -611,6 +609,7 @@ channel_attach (ShmipcChannel  *channel,
       h->capacity = size - SHMIPC_CHANNEL_HEADER_SIZE;
       h->max_readers = channel->max_readers;
       h->policy = channel->policy;
+      h->drop_grace_ms = channel->drop_grace_ms;
       h->write_pos = 0;
       h->claim_pos = 0;
       h->readers_wake = 0;
@@ -635,7 +634,8 @@ channel_attach (ShmipcChannel  *channel,
     }
 
   if (!_shmipc_channel_validate_header (h, size, _shmipc_channel_name (channel), &channel->capacity,
-                                        &channel->max_readers, &channel->policy, error))
+                                        &channel->max_readers, &channel->policy,
+                                        &channel->drop_grace_ms, error))
     return FALSE;
   channel->ring = (guint8 *) h + SHMIPC_CHANNEL_HEADER_SIZE;
   prefault (channel, size);
@@ -708,6 +708,14 @@ attach_guarded (ShmipcChannel  *channel,
  *   An existing channel keeps its own.
  * @policy: what the producer of a new channel does about a slow reader.
  *   An existing channel keeps its own (see shmipc_channel_get_policy()).
+ * @drop_grace_ms: with %SHMIPC_CHANNEL_POLICY_DROP, how long in
+ *   milliseconds a reader may keep the producer of a new channel waiting
+ *   (without making room) before the producer cuts it off: -1 for
+ *   %SHMIPC_CHANNEL_DEFAULT_DROP_GRACE_MS, 0 to cut at the first moment
+ *   the ring is full. Ignored with the `wait` policy. An existing channel
+ *   keeps its own (see shmipc_channel_get_drop_grace()).
+ * @flags: %SHMIPC_CHANNEL_OPEN_FORCE to join a channel another user owns,
+ *   or %SHMIPC_CHANNEL_OPEN_NONE
  * @error: return location for a #GError, or %NULL
  *
  * Opens one end of a channel: the producer, or one more reader
@@ -729,11 +737,18 @@ attach_guarded (ShmipcChannel  *channel,
  * seconds for a header another live process is writing, then fails with
  * %SHMIPC_ERROR_CORRUPT.
  *
+ * Another user's channel (its object belongs to another uid than the
+ * caller's effective uid, root included) is refused with
+ * %SHMIPC_ERROR_NOT_OWNER before anything in it changes, unless @flags
+ * has %SHMIPC_CHANNEL_OPEN_FORCE: a name another local user created in
+ * advance would otherwise capture what a privileged producer writes, or
+ * feed a privileged reader (see "Security" in shmipc(7)).
+ *
  * Errors: %SHMIPC_ERROR_BUSY when a live process is the producer, or
  * every reader slot is held by a live reader (the message names the
  * pid; a place held by a process that has died is taken over);
- * %SHMIPC_ERROR_INVALID_ARGUMENT for a capacity or reader limit out of
- * range;
+ * %SHMIPC_ERROR_INVALID_ARGUMENT for a capacity, reader limit or grace
+ * out of range; %SHMIPC_ERROR_NOT_OWNER for another user's channel;
  * %SHMIPC_ERROR_CORRUPT when the object is not a channel, has an unknown
  * version, or a header inconsistent with its size; %SHMIPC_ERROR_EXISTS
  * when a producer finds a finished stream no consumer has read yet. A
@@ -761,6 +776,8 @@ shmipc_channel_open_full (const gchar         *name,
                           ShmipcBackend        backend,
                           guint                max_readers,
                           ShmipcChannelPolicy  policy,
+                          gint                 drop_grace_ms,
+                          ShmipcChannelOpenFlags flags,
                           GError             **error)
 {
   g_autoptr(ShmipcSegment) segment = NULL;
@@ -805,6 +822,15 @@ shmipc_channel_open_full (const gchar         *name,
                    "Cannot open channel \"%s\": unknown policy %d", name, (int) policy);
       return NULL;
     }
+  if (drop_grace_ms < -1)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_INVALID_ARGUMENT,
+                   "Cannot open channel \"%s\": invalid grace %d ms (-1 for the default, "
+                   "0 or more)", name, drop_grace_ms);
+      return NULL;
+    }
+  if (drop_grace_ms < 0)
+    drop_grace_ms = SHMIPC_CHANNEL_DEFAULT_DROP_GRACE_MS;
   if (_shmipc_process_start_time (getpid (), &start) != 0)
     start = 0;
 
@@ -829,6 +855,10 @@ again:
       open_flags = SHMIPC_OPEN_CREATE;
       size = shmipc_segment_get_size (segment);
       created = shmipc_segment_get_created (segment);
+      /* Before we read or change a byte of it. */
+      if (!created && !(flags & SHMIPC_CHANNEL_OPEN_FORCE) &&
+          !_shmipc_segment_check_owner (segment, error))
+        return NULL;
       waited = g_get_monotonic_time () >= take_over_at;
       if (size == 0 && !created && (waited || object_is_old (segment)))
         {
@@ -874,6 +904,7 @@ again:
   channel->me = me;
   channel->max_readers = max_readers;
   channel->policy = policy;
+  channel->drop_grace_ms = policy == SHMIPC_CHANNEL_POLICY_DROP ? (guint) drop_grace_ms : 0;
   channel->spin_ns = spin_allowed () ? SPIN_NS : 0;
   channel->one_cpu = one_cpu_only ();
   channel->slowest = -1;
@@ -916,8 +947,9 @@ again:
  *
  * shmipc_channel_open_full() with the defaults of a new channel:
  * %SHMIPC_CHANNEL_DEFAULT_READERS readers and the lossless
- * %SHMIPC_CHANNEL_POLICY_WAIT policy. With one producer and one reader
- * this is a single-producer single-consumer stream.
+ * %SHMIPC_CHANNEL_POLICY_WAIT policy; another user's channel is refused
+ * (%SHMIPC_ERROR_NOT_OWNER). With one producer and one reader this is a
+ * single-producer single-consumer stream.
  *
  * Returns: (transfer full): a new #ShmipcChannel, or %NULL on error.
  *
@@ -932,7 +964,8 @@ shmipc_channel_open (const gchar        *name,
                      GError            **error)
 {
   return shmipc_channel_open_full (name, role, capacity, mode, backend, 0,
-                                   SHMIPC_CHANNEL_POLICY_WAIT, error);
+                                   SHMIPC_CHANNEL_POLICY_WAIT, -1, SHMIPC_CHANNEL_OPEN_NONE,
+                                   error);
 }
 
 typedef struct {
@@ -1082,6 +1115,8 @@ shmipc_channel_unref (ShmipcChannel *channel)
   shmipc_segment_unref (channel->segment);
   if (channel->lost != NULL)
     g_array_unref (channel->lost);
+  if (channel->cut != NULL)
+    g_array_unref (channel->cut);
   g_free (channel->bounce);
   g_free (channel);
 }

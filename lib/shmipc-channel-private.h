@@ -36,6 +36,7 @@
  *   24       initialiser (u64)     claimed by compare-and-swap (see below)
  *   32       max_readers (u32)     creator, once (1 to 28)
  *   36       policy (u32)          creator, once (0 wait, 1 drop)
+ *   40       drop_grace_ms (u32)   creator, once (drop: see Drop)
  *   128      write_pos (u64)       producer
  *   136      claim_pos (u64)       producer, drop policy only (see Drop)
  *   144      readers_wake (u32)    producer (futex word readers sleep on)
@@ -44,7 +45,8 @@
  *   256      producer_wake (u32)   readers (futex word the producer sleeps on)
  *   260      reader_sleepers (u32) readers (bit i: reader i may sleep)
  *   384      state (u32)           either side (open, end-of-stream, aborted)
- *   388      hold (u32)            producer sets, first reader clears
+ *   388      hold (u32)            producer sets; cleared by a reader's
+ *                                  first bytes, or the producer's cut
  *   392      base (u64)            producer (where the current stream began)
  *   400      producer owner (u64)  claimed by compare-and-swap
  *   408      departures (u32)      readers (bumped when one leaves early)
@@ -78,10 +80,15 @@
  * Joining: a reader claims a free slot (compare-and-swap of owner from 0),
  * issues a full fence and settles its start position with a
  * compare-and-swap of read_pos from JOINING: to base while hold is set (no
- * reader has come to this stream yet: the producer keeps every byte for
- * the first one, as a 1:1 channel always did), otherwise to write_pos as
- * loaded after the fence, so what it reads is an exact suffix of the
- * stream. The producer, which stores write_pos and issues a full fence
+ * reader has read a byte of this stream yet: the producer keeps every
+ * byte for the first readers, as a 1:1 channel always did), otherwise to
+ * write_pos as loaded after the fence, so what it reads is an exact
+ * suffix of the stream. A reader that started at base clears hold when it
+ * first finds bytes to read (its position, base, was stored when it
+ * settled), so that a reader that dies before it was handed a byte never
+ * counts as the stream's first: the next reader still starts at base, and
+ * the producer does not count the dead one as lost (it detaches a
+ * departed or dead reader without counting it while hold is set). The producer, which stores write_pos and issues a full fence
  * before it scans the slots, settles a JOINING slot it sees (with hold
  * clear) to its own write_pos by the same compare-and-swap; whichever
  * store wins is the reader's start. Dekker again: a scan that misses the
@@ -101,15 +108,31 @@
  * pid the producer keeps (shmipc_channel_get_lost_readers()); when every
  * reader of a started stream is lost the producer fails with PEER_DIED.
  *
- * Drop: with the drop policy the producer never waits for a reader. When
- * the slowest reader leaves it no room, it stores claim_pos (the end of
- * what it is about to write), issues a release fence, marks every reader
- * whose unread bytes lie below claim_pos - capacity as cut, and writes.
- * A reader copies bytes out, issues an acquire fence and loads claim_pos:
- * when claim_pos - capacity has passed its position, the copy may be torn
- * and the reader reports SHMIPC_ERROR_OVERRUN instead of the bytes (the
- * seqlock pattern). So a reader is exact up to the error, and never skips
- * bytes silently. With the wait policy claim_pos is unused.
+ * Drop: with the drop policy the producer waits for the slowest reader
+ * as with wait, but cuts off a reader that has kept it waiting for
+ * longer than the channel's grace (drop_grace_ms, fixed by the creator).
+ * A reader holds the producer when its unread bytes fill the ring
+ * (write_pos - read_pos == capacity). Each scan notes, in the producer's
+ * memory, since when each reader has held it at every scan
+ * (holders[]): a scan that finds a reader not holding forgets it, so a
+ * reader that makes room, however slowly, starts afresh each time, and a
+ * reader that keeps up on average is never cut off; one that joins late
+ * starts its own grace. A scan that finds a reader holding for the whole
+ * grace cuts it: sets its cut flag (cut_reader()), clears hold if it is
+ * still set (the reader cut never read a byte; the producer may now pass
+ * base + capacity), then, before writing anything into the room gained,
+ * stores claim_pos = the slowest remaining reader's position + capacity
+ * (the end of the room it may now use) and issues a release fence. A
+ * reader copies bytes out, issues an acquire fence and loads claim_pos
+ * and its cut flag: when claim_pos - capacity has passed its position the
+ * copy may be torn (a reader that settled at base under a hold just
+ * cleared), and when its flag is set it was cut; either way it reports
+ * SHMIPC_ERROR_OVERRUN instead of the bytes (the seqlock pattern). So a
+ * reader is exact up to the error, never skips bytes silently, and a
+ * reader the producer counts as cut always fails. The producer's sleeps
+ * end when the first holder's grace does (grace_end). A grace of 0 cuts
+ * a reader at the first scan that finds it holding the ring full. With
+ * the wait policy claim_pos, cut and holders[] are unused.
  *
  * Each side keeps its own position and the capacity in process memory and
  * only ever loads the others' positions from the header, checking them
@@ -187,7 +210,8 @@ typedef struct {
   guint64 initialiser;
   guint32 max_readers;
   guint32 policy;
-  guint8 pad0[BLOCK - 40];
+  guint32 drop_grace_ms;
+  guint8 pad0[BLOCK - 44];
 
   /* Written by the producer. */
   guint64 write_pos;
@@ -244,6 +268,7 @@ struct _ShmipcChannel {
   guint64 capacity;      /* read once at open, validated against the mapping */
   guint max_readers;     /* read once at open, validated */
   ShmipcChannelPolicy policy;
+  guint drop_grace_ms;   /* read once at open, validated */
   ShmipcChannelRole role;
   guint slot;            /* reader: our slot */
   guint64 me;            /* our owner word */
@@ -254,8 +279,17 @@ struct _ShmipcChannel {
   gboolean finished;     /* producer: end-of-stream written; reader: seen */
   gboolean left;         /* shmipc_channel_leave() was called */
   gboolean overrun;      /* reader: cut off (drop policy) */
-  gboolean started;      /* producer: a reader has come to this stream */
+  gboolean clear_hold;   /* reader: started at base under hold, which we
+                          * clear when we first find bytes to read */
+  struct {
+    guint64 owner;       /* producer, drop policy: the reader in each slot */
+    gint64 since;        /* that has held the ring full since (monotonic
+                          * us) at every scan; 0: it does not */
+  } holders[SHMIPC_CHANNEL_MAX_READERS];
+  gint64 grace_end;      /* producer, drop policy: when the first holder's
+                          * grace ends (monotonic us), 0 when none holds */
   GArray *lost;          /* producer: pids of the readers lost (gint32) */
+  GArray *cut;           /* producer: the readers cut off (ShmipcChannelReaderInfo) */
   guint8 *bounce;        /* reader, drop policy: copy checked before use */
   gint64 spin_ns;        /* the spin's bound now; 0: never spin (one CPU) */
   gboolean one_cpu;      /* our affinity allows one CPU only */
@@ -316,6 +350,7 @@ gboolean _shmipc_channel_validate_header (gconstpointer data,
                                           guint64 *capacity_out,
                                           guint *max_readers_out,
                                           ShmipcChannelPolicy *policy_out,
+                                          guint *drop_grace_out,
                                           GError **error);
 
 /* shmipc-channel-fd.c */

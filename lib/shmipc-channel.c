@@ -116,15 +116,22 @@ set_overrun_error (ShmipcChannel  *channel,
 {
   channel->overrun = TRUE;
   channel->peer_pos = MAX (channel->peer_pos, ahead);
-  g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_OVERRUN,
-               "Channel \"%s\": fell %" G_GUINT64_FORMAT " bytes behind the producer (overrun)",
-               _shmipc_channel_name (channel), channel->peer_pos - channel->pos);
+  if (channel->drop_grace_ms > 0)
+    g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_OVERRUN,
+                 "Channel \"%s\": cut off by the producer after keeping it waiting for more "
+                 "than %g s, %" G_GUINT64_FORMAT " bytes behind (overrun)",
+                 _shmipc_channel_name (channel), channel->drop_grace_ms / 1000.0,
+                 channel->peer_pos - channel->pos);
+  else
+    g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_OVERRUN,
+                 "Channel \"%s\": fell %" G_GUINT64_FORMAT " bytes behind the producer (overrun)",
+                 _shmipc_channel_name (channel), channel->peer_pos - channel->pos);
 }
 
-/* Reader, drop policy: has the producer claimed the room of the byte at
- * @pos (so that it, and what follows it in our copy, may be torn)? Sets
- * *claim_out to the claim. The caller has loaded the bytes it checks
- * before calling. */
+/* Reader, drop policy: were we cut off, or has the producer claimed the
+ * room of the byte at @pos (so that it, and what follows it in our copy,
+ * may be torn)? Sets *claim_out to the claim. The caller has loaded the
+ * bytes it checks before calling. */
 static gboolean
 overwritten (ShmipcChannel *channel,
              guint64        pos,
@@ -140,7 +147,10 @@ overwritten (ShmipcChannel *channel,
   __atomic_thread_fence (__ATOMIC_ACQUIRE);
   claim = __atomic_load_n (&channel->header->claim_pos, __ATOMIC_RELAXED);
   *claim_out = claim;
-  return claim > pos + channel->capacity;
+  /* Cut: the producer counts us as cut off (see "Drop"), so we fail even
+   * if we moved on just as it decided. */
+  return claim > pos + channel->capacity ||
+         __atomic_load_n (&channel->header->readers[channel->slot].cut, __ATOMIC_RELAXED) != 0;
 }
 
 /* Reader: is there data (READY), the end of the stream (END), or
@@ -176,7 +186,19 @@ reader_poll (ShmipcChannel  *channel,
         }
       channel->peer_pos = w;
       if (w != channel->pos)
-        return POLL_READY;
+        {
+          /* The first bytes handed to us of a stream we started at base:
+           * from now on the stream has a first reader (see "Joining"). */
+          if (G_UNLIKELY (channel->clear_hold))
+            {
+              guint32 one = 1;
+
+              channel->clear_hold = FALSE;
+              __atomic_compare_exchange_n (&h->hold, &one, 0, FALSE,
+                                           __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+            }
+          return POLL_READY;
+        }
       if (!_shmipc_channel_check_state (channel, &state, error))
         return POLL_ERROR;
       if (state == SHMIPC_CHANNEL_STATE_OPEN)
@@ -197,6 +219,37 @@ add_lost (ShmipcChannel *channel,
   if (channel->lost == NULL)
     channel->lost = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_array_append_val (channel->lost, pid);
+}
+
+/* Producer, drop policy: cuts off the reader in slot @i (owner word
+ * @owner, at @position): sets its cut flag, which the reader finds at
+ * its next look, and records it once for shmipc_channel_get_cut_readers(). */
+static void
+cut_reader (ShmipcChannel *channel,
+            guint          i,
+            guint64        owner,
+            guint64        position)
+{
+  ShmipcChannelReaderInfo reader = { 0 };
+  guint k;
+
+  __atomic_store_n (&channel->header->readers[i].cut, 1, __ATOMIC_RELAXED);
+  if (channel->cut == NULL)
+    channel->cut = g_array_new (FALSE, FALSE, sizeof (ShmipcChannelReaderInfo));
+  for (k = 0; k < channel->cut->len; k++)
+    {
+      const ShmipcChannelReaderInfo *known = &g_array_index (channel->cut, ShmipcChannelReaderInfo, k);
+
+      if (known->slot == i && known->pid == OWNER_PID (owner))
+        return;
+    }
+  reader.slot = i;
+  reader.pid = OWNER_PID (owner);
+  reader.alive = TRUE;
+  reader.state = SHMIPC_CHANNEL_READER_OVERRUN;
+  reader.position = position;
+  reader.lag = channel->pos - MIN (position, channel->pos);
+  g_array_append_val (channel->cut, reader);
 }
 
 /* Puts reader slot @i back as a free slot has it, under a lock: when its
@@ -253,29 +306,38 @@ _shmipc_channel_set_lost_error (ShmipcChannel  *channel,
  * that died: that reads /proc, so only off the fast path), and sets
  * channel->peer_pos to the position below which the producer may not
  * write a byte + capacity: the slowest attached reader's (readers cut
- * off under the drop policy excepted), base while no reader has come,
- * or our own position when no reader holds us back. *n_attached_out
- * counts the readers attached. FALSE with @error on a corrupt slot, or
- * when readers came and every one of them is gone. */
+ * off under the drop policy excepted), base while no reader has been
+ * handed a byte, or our own position when no reader holds us back. Under
+ * the drop policy, with @need_room (the producer waits for room), it also
+ * cuts off the readers that have held the ring full for the whole grace
+ * (see "Drop"). *n_attached_out counts the
+ * readers attached. FALSE with @error on a corrupt slot, or when readers
+ * took the stream and every one of them is gone. */
 static gboolean
 scan_readers (ShmipcChannel  *channel,
               gboolean        check_alive,
+              gboolean        need_room,
               guint          *n_attached_out,
               GError        **error)
 {
   ChannelHeader *h = channel->header;
+  gboolean drop = channel->policy == SHMIPC_CHANNEL_POLICY_DROP;
+  gint64 grace_us = (gint64) channel->drop_grace_ms * 1000;
   guint64 min = channel->pos;
   guint64 claim = 0;
   guint n_attached = 0;
   gint slowest = -1;
   gboolean holding;
+  gboolean cut_now = FALSE;
+  gint64 now = 0;
   guint i;
 
   /* Dekker with a joining reader (see "Joining"): our last position
    * store comes before the loads of the slots, as every store of it is
    * followed by the full fence of _shmipc_channel_wake_readers(). */
-  if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
+  if (drop)
     claim = __atomic_load_n (&h->claim_pos, __ATOMIC_RELAXED);
+  channel->grace_end = 0;
   /* Before the slots: a departure after this load makes the next poll
    * scan again. */
   channel->departures = __atomic_load_n (&h->departures, __ATOMIC_ACQUIRE);
@@ -289,16 +351,24 @@ scan_readers (ShmipcChannel  *channel,
     {
       ReaderSlot *slot = &h->readers[i];
       guint64 owner = __atomic_load_n (&slot->owner, __ATOMIC_ACQUIRE);
+      /* Forgotten unless this scan finds the same reader holding again. */
+      gint64 since = channel->holders[i].owner == owner ? channel->holders[i].since : 0;
       guint64 r;
 
+      channel->holders[i].since = 0;
       if (owner == 0)
         continue;
       if ((owner & OWNER_LEFT_BIT) != 0 ||
           (check_alive && !_shmipc_owner_alive (owner)))
         {
           gboolean was_cut = __atomic_load_n (&slot->cut, __ATOMIC_RELAXED) != 0;
+          /* While hold is set no reader has read a byte of the stream:
+           * one that goes now lost nothing, and never was its first
+           * reader (see "Joining"). */
+          gboolean read_nothing = holding;
 
-          if ((owner & OWNER_RESET_BIT) == 0 && clean_slot (channel, i, owner) && !was_cut)
+          if ((owner & OWNER_RESET_BIT) == 0 && clean_slot (channel, i, owner) &&
+              !was_cut && !read_nothing)
             add_lost (channel, owner);
           else if ((owner & OWNER_RESET_BIT) != 0)
             clean_slot (channel, i, owner);   /* a cleaner died half-way */
@@ -327,11 +397,31 @@ scan_readers (ShmipcChannel  *channel,
                        _shmipc_channel_name (channel), i, r, channel->pos, channel->capacity);
           return FALSE;
         }
-      if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP &&
-          (claim > r + channel->capacity || channel->pos - r > channel->capacity))
+      if (drop &&
+          (claim > r + channel->capacity || channel->pos - r > channel->capacity ||
+           __atomic_load_n (&slot->cut, __ATOMIC_RELAXED) != 0))
         {
-          __atomic_store_n (&slot->cut, 1, __ATOMIC_RELAXED);
+          cut_reader (channel, i, owner, r);
           continue;
+        }
+      /* Holding the ring full, when we need room: for how long (see
+       * "Drop")? (At the end of the stream nobody needs cutting off.) */
+      if (drop && need_room && channel->pos - r == channel->capacity)
+        {
+          if (now == 0)
+            now = g_get_monotonic_time ();
+          if (since == 0)
+            since = now;
+          if (now - since >= grace_us)
+            {
+              cut_reader (channel, i, owner, r);
+              cut_now = TRUE;
+              continue;
+            }
+          channel->holders[i].owner = owner;
+          channel->holders[i].since = since;
+          if (channel->grace_end == 0 || since + grace_us < channel->grace_end)
+            channel->grace_end = since + grace_us;
         }
       if (r < min || slowest < 0)
         slowest = (gint) i;
@@ -350,7 +440,23 @@ scan_readers (ShmipcChannel  *channel,
                        _shmipc_channel_name (channel), base, channel->pos);
           return FALSE;
         }
+      /* Still, for this scan, after a cut below: a reader we skipped
+       * joining takes base. */
       min = MIN (min, base);
+    }
+  if (cut_now)
+    {
+      guint32 one = 1;
+
+      /* A reader cut while hold is set never read a byte: the stream goes
+       * on without it (from the next scan). */
+      if (holding)
+        __atomic_compare_exchange_n (&h->hold, &one, 0, FALSE, __ATOMIC_RELEASE,
+                                     __ATOMIC_RELAXED);
+      /* The seqlock's writer: the cut flags, and the claim of the room
+       * gained, are visible before any byte we write into it. */
+      __atomic_store_n (&h->claim_pos, MAX (claim, min + channel->capacity), __ATOMIC_RELAXED);
+      __atomic_thread_fence (__ATOMIC_RELEASE);
     }
   /* Every reader that came is gone (even one that died joining, before
    * it took the stream from the producer's hold). */
@@ -370,11 +476,12 @@ gboolean
 _shmipc_channel_scan_readers (ShmipcChannel  *channel,
                               GError        **error)
 {
-  return scan_readers (channel, TRUE, NULL, error);
+  return scan_readers (channel, TRUE, FALSE, NULL, error);
 }
 
 /* Producer: is there free space (READY) or not (WAIT)? Under the drop
- * policy the producer only waits for the first reader (hold). */
+ * policy the scan cuts off the readers that have held the ring full for
+ * longer than the grace (see "Drop"). */
 static int
 producer_poll (ShmipcChannel  *channel,
                gboolean        check_alive,
@@ -396,14 +503,22 @@ producer_poll (ShmipcChannel  *channel,
       channel->pos - channel->peer_pos <= channel->capacity - channel->capacity / 4 &&
       __atomic_load_n (&channel->header->departures, __ATOMIC_ACQUIRE) == channel->departures)
     return POLL_READY;
-  if (!scan_readers (channel, check_alive, NULL, error))
+  if (!scan_readers (channel, check_alive, TRUE, NULL, error))
     return POLL_ERROR;
   if (channel->pos - channel->peer_pos < channel->capacity)
     return POLL_READY;
-  if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP &&
-      !__atomic_load_n (&channel->header->hold, __ATOMIC_ACQUIRE))
-    return POLL_READY;
   return POLL_WAIT;
+}
+
+/* Producer, drop policy: microseconds until the grace of the first
+ * reader holding the ring full ends (G_MAXINT64 when none holds it). */
+static gint64
+grace_left (ShmipcChannel *channel,
+            gint64         now)
+{
+  if (channel->role != SHMIPC_CHANNEL_PRODUCER || channel->grace_end == 0)
+    return G_MAXINT64;
+  return MAX (channel->grace_end - now, 0);
 }
 
 static int
@@ -437,7 +552,7 @@ _shmipc_channel_check_peers (ShmipcChannel  *channel,
   gint32 peer_pid;
 
   if (channel->role == SHMIPC_CHANNEL_PRODUCER)
-    return scan_readers (channel, TRUE, NULL, error);
+    return scan_readers (channel, TRUE, FALSE, NULL, error);
   if (_shmipc_channel_peer_alive (channel, &peer_pid))
     return TRUE;
   g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED,
@@ -668,7 +783,8 @@ channel_wait (ShmipcChannel  *channel,
                        _shmipc_channel_name (channel), timeout_ms, _shmipc_channel_peer_role_name (channel));
           return POLL_ERROR;
         }
-      _shmipc_futex_wait (word, seq, MIN (deadline - now, LIVENESS_INTERVAL_US));
+      _shmipc_futex_wait (word, seq, MIN (MIN (deadline - now, LIVENESS_INTERVAL_US),
+                                          grace_left (channel, now)));
       announce_sleep (channel, FALSE);
 
       /* Now and then, with the liveness checks: the producer detaches
@@ -796,10 +912,10 @@ static gboolean reserve_space (ShmipcChannel *channel, gpointer *data_out,
  *
  * With the `wait` policy the free space is what every attached reader
  * has read; before the first reader comes to the stream, the producer
- * keeps every byte for it. With the `drop` policy, when the slowest
- * reader leaves no room, the space handed out is a part of the ring
- * whose bytes that reader has not read: it is cut off (see
- * %SHMIPC_ERROR_OVERRUN).
+ * keeps every byte for it. With the `drop` policy the same, but a reader
+ * that has held the ring full for longer than the channel's grace (see
+ * shmipc_channel_open_full()) is cut off (it gets
+ * %SHMIPC_ERROR_OVERRUN), and its room is handed out.
  *
  * Errors: %SHMIPC_ERROR_TIMED_OUT, %SHMIPC_ERROR_PEER_DIED (every reader
  * of the stream died or left, or a reader aborted the stream),
@@ -844,30 +960,6 @@ reserve_space (ShmipcChannel  *channel,
   /* Both values come from our own memory, checked in scan_readers(). */
   space = channel->capacity - MIN (channel->pos - channel->peer_pos, channel->capacity);
   offset = channel->pos % channel->capacity;
-  if (space == 0)
-    {
-      /* The drop policy, and the slowest reader leaves no room: claim a
-       * step of the ring, cut off whoever has unread bytes there, and
-       * overwrite them (see "Drop"). */
-      ChannelHeader *h = channel->header;
-      guint64 step = MAX (channel->capacity / 8, MIN (channel->capacity, 4096));
-      guint64 claim;
-      guint i;
-
-      space = MIN (step, channel->capacity - offset);
-      claim = channel->pos + space;
-      __atomic_store_n (&h->claim_pos, claim, __ATOMIC_RELAXED);
-      /* The seqlock's writer: the claim is visible before any byte we
-       * write into its room. */
-      __atomic_thread_fence (__ATOMIC_RELEASE);
-      for (i = 0; i < channel->max_readers; i++)
-        {
-          guint64 r = __atomic_load_n (&h->readers[i].read_pos, __ATOMIC_ACQUIRE);
-
-          if (r != JOINING && r + channel->capacity < claim)
-            __atomic_store_n (&h->readers[i].cut, 1, __ATOMIC_RELAXED);
-        }
-    }
   channel->held = (gsize) MIN (space, channel->capacity - offset);
   *data_out = channel->ring + offset;
   *length_out = channel->held;
@@ -1025,8 +1117,8 @@ _shmipc_channel_close_write (ShmipcChannel  *channel,
  * Errors: %SHMIPC_ERROR_TIMED_OUT; %SHMIPC_ERROR_PEER_DIED once every
  * byte the producer committed has been read and the producer has died
  * or aborted; %SHMIPC_ERROR_OVERRUN when, under the `drop` policy, the
- * producer needed the room of the next byte (this reader is cut off:
- * every later call fails the same way); %SHMIPC_ERROR_CORRUPT;
+ * producer cut this reader off for keeping it waiting longer than the
+ * grace (every later call fails the same way); %SHMIPC_ERROR_CORRUPT;
  * %SHMIPC_ERROR_FAILED after shmipc_channel_abort().
  *
  * Under the `drop` policy the bytes shown may be overwritten while the
@@ -1500,6 +1592,75 @@ shmipc_channel_get_policy (ShmipcChannel *channel)
 }
 
 /**
+ * shmipc_channel_get_drop_grace:
+ * @channel: a #ShmipcChannel
+ *
+ * With the `drop` policy, how long a reader may keep the producer
+ * waiting, without making room, before the producer cuts it off: fixed
+ * when the channel was created (see shmipc_channel_open_full()).
+ *
+ * Returns: the grace in milliseconds; 0 with the `wait` policy, or for a
+ * `drop` channel that cuts at once.
+ *
+ * Since: 0.2
+ */
+guint
+shmipc_channel_get_drop_grace (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, 0);
+  return channel->policy == SHMIPC_CHANNEL_POLICY_DROP ? channel->drop_grace_ms : 0;
+}
+
+/**
+ * shmipc_channel_get_n_cut_readers:
+ * @channel: the producer end of a channel
+ *
+ * How many readers the producer has cut off so far under the `drop`
+ * policy: each kept the producer waiting, without making room, for
+ * longer than the channel's grace (see shmipc_channel_get_drop_grace()),
+ * and gets %SHMIPC_ERROR_OVERRUN once it has read every byte it still
+ * could intact. A reader cut off is not lost (see
+ * shmipc_channel_get_lost_readers()). shmipc_channel_get_cut_reader()
+ * gives each.
+ *
+ * Returns: the number of readers cut off, 0 for a reader end.
+ *
+ * Since: 0.2
+ */
+guint
+shmipc_channel_get_n_cut_readers (ShmipcChannel *channel)
+{
+  g_return_val_if_fail (channel != NULL, 0);
+  return channel->cut != NULL ? channel->cut->len : 0;
+}
+
+/**
+ * shmipc_channel_get_cut_reader:
+ * @channel: the producer end of a channel
+ * @index: 0 to shmipc_channel_get_n_cut_readers() - 1, in the order the
+ *   producer cut them off
+ *
+ * One reader the producer cut off, as it was then: its slot, pid, state
+ * %SHMIPC_CHANNEL_READER_OVERRUN, position, and lag (how far behind the
+ * producer it was).
+ *
+ * Returns: (transfer none) (nullable): the reader, valid until @channel
+ * is freed; %NULL when @index is out of range.
+ *
+ * Since: 0.2
+ */
+const ShmipcChannelReaderInfo *
+shmipc_channel_get_cut_reader (ShmipcChannel *channel,
+                               guint          index)
+{
+  g_return_val_if_fail (channel != NULL, NULL);
+
+  if (channel->cut == NULL || index >= channel->cut->len)
+    return NULL;
+  return &g_array_index (channel->cut, ShmipcChannelReaderInfo, index);
+}
+
+/**
  * shmipc_channel_get_max_readers:
  * @channel: a #ShmipcChannel
  *
@@ -1592,7 +1753,7 @@ wait_readers (ShmipcChannel  *channel,
           g_propagate_error (error, local);
           return FALSE;
         }
-      scan_readers (channel, FALSE, &n, NULL);
+      scan_readers (channel, FALSE, FALSE, &n, NULL);
       if (n >= n_readers)
         {
           __atomic_store_n (&h->producer_sleeping, 0, __ATOMIC_RELAXED);

@@ -87,11 +87,39 @@ G_BEGIN_DECLS
  * SHMIPC_CHANNEL_DEFAULT_READERS:
  *
  * The reader limit of a channel created by shmipc_channel_open(), or by
- * shmipc_channel_open_full() with a limit of 0.
+ * shmipc_channel_open_full() with a limit of 0: the most a channel
+ * takes, so that whoever creates a channel (a producer or a reader) never
+ * limits how many readers it takes.
  *
  * Since: 0.2
  */
-#define SHMIPC_CHANNEL_DEFAULT_READERS 16
+#define SHMIPC_CHANNEL_DEFAULT_READERS SHMIPC_CHANNEL_MAX_READERS
+
+/**
+ * SHMIPC_CHANNEL_DEFAULT_DROP_GRACE_MS:
+ *
+ * The grace of a channel with the `drop` policy created with a grace of
+ * -1 (see shmipc_channel_open_full()): one second.
+ *
+ * Since: 0.2
+ */
+#define SHMIPC_CHANNEL_DEFAULT_DROP_GRACE_MS 1000
+
+/**
+ * ShmipcChannelOpenFlags:
+ * @SHMIPC_CHANNEL_OPEN_NONE: no flag
+ * @SHMIPC_CHANNEL_OPEN_FORCE: join a channel that belongs to another
+ *   user (its object's owner is not the caller's effective uid), which is
+ *   refused otherwise
+ *
+ * How shmipc_channel_open_full() opens a channel.
+ *
+ * Since: 0.2
+ */
+typedef enum /*< flags >*/ {
+  SHMIPC_CHANNEL_OPEN_NONE = 0,
+  SHMIPC_CHANNEL_OPEN_FORCE = 1 << 0,
+} ShmipcChannelOpenFlags;
 
 /**
  * ShmipcChannelRole:
@@ -131,11 +159,14 @@ typedef enum {
  * @SHMIPC_CHANNEL_POLICY_WAIT: lossless: the producer never overwrites a
  *   byte an attached reader has not read; the slowest live reader sets
  *   the pace
- * @SHMIPC_CHANNEL_POLICY_DROP: the producer never waits for a reader
- *   that has come (only, as with `wait`, for the first reader of a
- *   stream when the ring is full before it comes): a reader whose unread
- *   bytes it needs the room of is cut off, and gets %SHMIPC_ERROR_OVERRUN
- *   after every byte it could still read intact
+ * @SHMIPC_CHANNEL_POLICY_DROP: the producer waits for the slowest reader
+ *   as with `wait`, but no longer than the channel's grace (see
+ *   shmipc_channel_open_full()): a reader that has kept it waiting, without
+ *   making room, for longer than that is cut off, and gets
+ *   %SHMIPC_ERROR_OVERRUN after every byte it could still read intact. A
+ *   reader that keeps up on average is never cut off. (As with `wait`, the
+ *   producer waits without limit for the first reader of a stream when the
+ *   ring is full before one comes.)
  *
  * What the producer does about a slow reader, chosen when the channel is
  * created (see shmipc_channel_open_full()).
@@ -202,11 +233,15 @@ typedef struct {
  * @producer_pid: pid of the producer, 0 when no producer is attached
  * @producer_alive: %TRUE when that process still runs (not a recycled pid)
  * @policy: the #ShmipcChannelPolicy the channel was created with
+ * @drop_grace_ms: with the `drop` policy, how long (in milliseconds) a
+ *   reader may keep the producer waiting before it is cut off
  * @max_readers: its reader limit
  * @n_readers: how many reader slots are in use: shmipc_channel_info_get_reader()
  *   gives each of them, by index from 0 to @n_readers - 1
- * @awaiting_first_reader: %TRUE while no reader has come to the current
- *   stream: the producer keeps its bytes for the first one
+ * @awaiting_first_reader: %TRUE while no reader has been handed a byte of
+ *   the current stream (none came, or those that came found nothing to
+ *   read yet, or died before): the producer keeps its bytes for the first
+ *   one
  *
  * A channel header decoded by shmipc_channel_inspect(). A channel whose
  * processes are all gone is stale: no process will read or write it.
@@ -223,6 +258,7 @@ typedef struct {
   gint32 producer_pid;
   gboolean producer_alive;
   ShmipcChannelPolicy policy;
+  guint drop_grace_ms;
   guint max_readers;
   guint n_readers;
   gboolean awaiting_first_reader;
@@ -255,6 +291,8 @@ ShmipcChannel *shmipc_channel_open_full     (const gchar         *name,
                                              ShmipcBackend        backend,
                                              guint                max_readers,
                                              ShmipcChannelPolicy  policy,
+                                             gint                 drop_grace_ms,
+                                             ShmipcChannelOpenFlags flags,
                                              GError             **error);
 SHMIPC_PUBLIC
 void           shmipc_channel_free          (ShmipcChannel       *channel);
@@ -270,7 +308,14 @@ SHMIPC_PUBLIC
 gint32        *shmipc_channel_get_lost_readers (ShmipcChannel    *channel,
                                              guint               *n_lost);
 SHMIPC_PUBLIC
+guint          shmipc_channel_get_n_cut_readers (ShmipcChannel   *channel);
+SHMIPC_PUBLIC
+const ShmipcChannelReaderInfo *shmipc_channel_get_cut_reader (ShmipcChannel *channel,
+                                                              guint          index);
+SHMIPC_PUBLIC
 ShmipcChannelPolicy shmipc_channel_get_policy (ShmipcChannel     *channel);
+SHMIPC_PUBLIC
+guint          shmipc_channel_get_drop_grace (ShmipcChannel      *channel);
 SHMIPC_PUBLIC
 guint          shmipc_channel_get_max_readers (ShmipcChannel     *channel);
 

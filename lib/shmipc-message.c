@@ -226,21 +226,9 @@ gboolean
 shmipc_message_check_owner (ShmipcSegment  *segment,
                             GError        **error)
 {
-  ShmipcStat st;
-  uid_t me = geteuid ();
-
   g_return_val_if_fail (segment != NULL, FALSE);
 
-  if (!shmipc_segment_stat (segment, &st, error))
-    return FALSE;
-  if (st.uid != (guint32) me)
-    {
-      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_OWNER,
-                   "\"%s\" belongs to uid %u, not to uid %u",
-                   segment->name, (guint) st.uid, (guint) me);
-      return FALSE;
-    }
-  return TRUE;
+  return _shmipc_segment_check_owner (segment, error);
 }
 
 /**

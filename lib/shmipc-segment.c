@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shmipc-backend-private.h"
 #include "shmipc-guard-private.h"
@@ -471,6 +472,25 @@ _shmipc_segment_remove_current (ShmipcSegment  *segment,
                                 GError        **error)
 {
   return segment->ops->remove_current (segment, error);
+}
+
+gboolean
+_shmipc_segment_check_owner (ShmipcSegment  *segment,
+                             GError        **error)
+{
+  ShmipcStat st;
+  uid_t me = geteuid ();
+
+  if (!shmipc_segment_stat (segment, &st, error))
+    return FALSE;
+  if (st.uid != (guint32) me)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_OWNER,
+                   "\"%s\" belongs to uid %u, not to uid %u",
+                   segment->name, (guint) st.uid, (guint) me);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

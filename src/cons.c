@@ -91,7 +91,7 @@ static const GOptionEntry entries[] = {
   { "wait", 'w', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_wait,
     "Wait for the object to be published, at most SECONDS if given", "SECONDS" },
   { "force", 'f', 0, G_OPTION_ARG_NONE, &opt_force,
-    "Read a message that was never published (its writer is still writing it, or died) as it is", NULL },
+    "Read a message that was never published (its writer is still writing it, or died) as it is; with --stream, join a channel another user owns", NULL },
   { "stream", 0, 0, G_OPTION_ARG_NONE, &opt_stream,
     "Copy the stream \"prod --stream\" writes into the channel to standard output", NULL },
   { "capacity", 0, 0, G_OPTION_ARG_STRING, &opt_capacity,
@@ -101,7 +101,7 @@ static const GOptionEntry entries[] = {
   { "timeout", 0, 0, G_OPTION_ARG_STRING, &opt_timeout,
     "With --stream: fail when no data comes for SECONDS (default: wait for ever)", "SECONDS" },
   { "slow", 0, 0, G_OPTION_ARG_STRING, &opt_slow,
-    "With --stream: what a channel cons creates does about a slow reader: wait for it (default) or drop it", "wait|drop" },
+    "With --stream: what a channel cons creates does about a slow reader: wait for it (default), or drop it once it has kept the stream waiting for SECONDS (default 1)", "wait|drop[:SECONDS]" },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Show the version and exit", NULL },
   { NULL }
@@ -136,10 +136,12 @@ static const char description[] =
   "The first reader gets the stream from its first byte; a reader that\n"
   "comes later starts where the stream then is (see \"prod --readers\").\n"
   "When prod dies, cons first writes every byte prod had sent, then fails.\n"
-  "Under the drop policy, a cons that falls a whole ring behind writes every\n"
-  "byte it had intact, then fails (\"fell N bytes behind the producer\n"
-  "(overrun)\"). --keep, --raw, --wait and --key do not apply to a stream\n"
-  "(usage error); --quiet changes nothing. The last reader to leave,\n"
+  "Under the drop policy, a cons that keeps prod waiting, without reading,\n"
+  "for longer than the channel's grace is cut off: it writes every byte it\n"
+  "had intact, then fails (\"cut off by the producer ... (overrun)\"). cons\n"
+  "refuses to join another user's channel unless --force is given. --keep,\n"
+  "--raw, --wait and --key do not apply to a stream (usage error);\n"
+  "--quiet changes nothing. The last reader to leave,\n"
   "at the end of the stream or failing, removes the channel. On SIGINT,\n"
   "SIGTERM or SIGHUP cons leaves the channel (prod goes on for the other\n"
   "readers), prints \"cons: interrupted by SIGNAL\" and then dies of that\n"
@@ -156,8 +158,7 @@ static const char description[] =
 static int
 stream_main (int argc, char **argv)
 {
-  ToolStream stream = { SHMIPC_CHANNEL_CONSUMER, NULL, SHMIPC_BACKEND_AUTO, 0,
-                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT, FALSE };
+  ToolStream stream = TOOL_STREAM_INIT (SHMIPC_CHANNEL_CONSUMER);
 
   if (argc > 1)
     tool_usage_error ("unexpected argument \"%s\" (name the channel with --name)", argv[1]);
@@ -169,8 +170,7 @@ stream_main (int argc, char **argv)
     tool_usage_error ("--wait does not apply to --stream (cons waits for prod; see --timeout)");
   if (opt_key != NULL)
     tool_usage_error ("--key does not apply to --stream (a channel is named with --name)");
-  if (opt_force)
-    tool_usage_error ("--force does not apply to --stream (a channel is always published)");
+  stream.force = opt_force;
   tool_stream_set_options (&stream, opt_name, opt_backend, opt_mode, opt_capacity,
                            opt_timeout, opt_slow);
   return tool_run_stream (&stream);

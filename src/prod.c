@@ -62,7 +62,7 @@ static const GOptionEntry entries[] = {
   { "exclusive", 'x', 0, G_OPTION_ARG_NONE, &opt_exclusive,
     "Fail if the object already exists", NULL },
   { "force", 'f', 0, G_OPTION_ARG_NONE, &opt_force,
-    "Write into an existing object even if another user owns it", NULL },
+    "Write into an existing object (with --stream: join a channel) even if another user owns it", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
     "Do not show the object's first bytes before and after writing", NULL },
   { "stream", 0, 0, G_OPTION_ARG_NONE, &opt_stream,
@@ -74,7 +74,7 @@ static const GOptionEntry entries[] = {
   { "readers", 0, 0, G_OPTION_ARG_STRING, &opt_readers,
     "With --stream: wait for N readers before sending, so that each gets the whole stream (default: 1; at most 28)", "N" },
   { "slow", 0, 0, G_OPTION_ARG_STRING, &opt_slow,
-    "With --stream: what a new channel does about a slow reader: wait for it (default) or drop it", "wait|drop" },
+    "With --stream: what a new channel does about a slow reader: wait for it (default), or drop it once it has kept the stream waiting for SECONDS (default 1)", "wait|drop[:SECONDS]" },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Show the version and exit", NULL },
   { NULL }
@@ -115,13 +115,16 @@ static const char description[] =
   "where the stream then is; --readers=N makes prod wait for N readers before\n"
   "sending, so that all of them get everything. --slow sets what a channel\n"
   "prod creates does about a slow reader: \"wait\" (lossless: the slowest\n"
-  "reader sets the pace) or \"drop\" (prod waits for no reader once the\n"
-  "first has come; a reader that falls a whole ring behind is cut off, and\n"
-  "fails); it refuses a channel that exists with the other policy. A reader\n"
+  "reader sets the pace) or \"drop:SECONDS\" (prod waits for the slowest\n"
+  "reader, but a reader that keeps it waiting, without reading, for more\n"
+  "than SECONDS (default 1; 0 cuts at once) is cut off and fails; prod names\n"
+  "it and goes on for the others); it refuses a channel that exists with\n"
+  "another policy. A reader\n"
   "that dies or quits before the end does not stop prod: it goes on for the\n"
   "others, names the lost reader, and exits 1 at the end, as tee(1) does;\n"
-  "when every reader is gone prod fails at once. MESSAGE, --size, --key,\n"
-  "--exclusive and --force do not apply to a stream (usage error); --quiet\n"
+  "when every reader is gone prod fails at once. prod refuses to join\n"
+  "another user's channel unless --force is given. MESSAGE, --size, --key\n"
+  "and --exclusive do not apply to a stream (usage error); --quiet\n"
   "changes nothing. When prod fails, or is stopped by SIGINT, SIGTERM or\n"
   "SIGHUP, it removes the channel; on a signal it prints \"prod: interrupted\n"
   "by SIGNAL\" and then dies of that signal.\n"
@@ -183,8 +186,7 @@ input_limit (const gchar   *name,
 static int
 stream_main (int argc)
 {
-  ToolStream stream = { SHMIPC_CHANNEL_PRODUCER, NULL, SHMIPC_BACKEND_AUTO, 0,
-                        SHMIPC_DEFAULT_MODE, -1, NULL, 1, SHMIPC_CHANNEL_POLICY_WAIT, FALSE };
+  ToolStream stream = TOOL_STREAM_INIT (SHMIPC_CHANNEL_PRODUCER);
 
   if (argc > 1)
     tool_usage_error ("--stream takes no MESSAGE (it reads standard input or --input)");
@@ -194,8 +196,7 @@ stream_main (int argc)
     tool_usage_error ("--key does not apply to --stream (a channel is named with --name)");
   if (opt_exclusive)
     tool_usage_error ("--exclusive does not apply to --stream");
-  if (opt_force)
-    tool_usage_error ("--force does not apply to --stream");
+  stream.force = opt_force;
   tool_stream_set_options (&stream, opt_name, opt_backend, opt_mode, opt_capacity,
                            opt_timeout, opt_slow);
   if (opt_readers != NULL)

@@ -583,13 +583,40 @@ tool_parse_count (const char *option,
 
 ShmipcChannelPolicy
 tool_parse_policy (const char *option,
-                   const char *value)
+                   const char *value,
+                   gint       *grace_ms)
 {
+  const char *seconds;
+  gchar *end = NULL;
+  gdouble grace;
+
+  *grace_ms = -1;
   if (g_strcmp0 (value, "wait") == 0)
     return SHMIPC_CHANNEL_POLICY_WAIT;
   if (g_strcmp0 (value, "drop") == 0)
     return SHMIPC_CHANNEL_POLICY_DROP;
-  tool_usage_error ("%s: unknown policy \"%s\" (expected wait or drop)", option, value);
+  if (!g_str_has_prefix (value, "drop:"))
+    tool_usage_error ("%s: unknown policy \"%s\" (expected wait, drop or drop:SECONDS)",
+                      option, value);
+  seconds = value + strlen ("drop:");
+  grace = g_ascii_strtod (seconds, &end);
+  if (*seconds == '\0' || end == seconds || *end != '\0' || !isfinite (grace) ||
+      grace < 0 || grace > TOOL_MAX_TIMEOUT_SECONDS)
+    tool_usage_error ("%s: invalid grace \"%s\" (expected drop:SECONDS, SECONDS a number "
+                      "from 0 to %d, such as drop:1 or drop:0.5)",
+                      option, seconds, TOOL_MAX_TIMEOUT_SECONDS);
+  /* Round up: a tiny grace is still a wait. */
+  *grace_ms = (gint) (grace * 1000.0);
+  if ((gdouble) *grace_ms < grace * 1000.0)
+    (*grace_ms)++;
+  return SHMIPC_CHANNEL_POLICY_DROP;
+}
+
+/* "1 s", "0.5 s", "2000000 s": a grace in milliseconds, as --slow takes it. */
+static gchar *
+grace_string (guint grace_ms)
+{
+  return g_strdup_printf ("%g s", grace_ms / 1000.0);
 }
 
 /* The channel the signal handler aborts, and the first signal caught. */
@@ -716,22 +743,47 @@ tool_stream_set_options (ToolStream *stream,
     stream->timeout_ms = tool_parse_timeout ("--timeout", timeout);
   if (slow != NULL)
     {
-      stream->policy = tool_parse_policy ("--slow", slow);
+      stream->policy = tool_parse_policy ("--slow", slow, &stream->drop_grace_ms);
       stream->policy_given = TRUE;
     }
   stream->name = name != NULL ? name : tool_default_name ();
 }
 
-/* Fails for --slow against a channel of the other @policy. */
+/* "drop" or "drop:1", as --slow takes it: the grace only when @grace_ms
+ * is not -1. */
+static gchar *
+policy_string (ShmipcChannelPolicy policy,
+               gint                grace_ms)
+{
+  if (policy != SHMIPC_CHANNEL_POLICY_DROP || grace_ms < 0)
+    return g_strdup (shmipc_channel_policy_to_string (policy));
+  return g_strdup_printf ("drop:%g", grace_ms / 1000.0);
+}
+
+/* Whether an existing channel of @policy and @grace_ms has what --slow
+ * asked for (the grace only when --slow gave one). */
+static gboolean
+policy_matches (const ToolStream   *stream,
+                ShmipcChannelPolicy policy,
+                guint               grace_ms)
+{
+  return policy == stream->policy &&
+         (policy != SHMIPC_CHANNEL_POLICY_DROP || stream->drop_grace_ms < 0 ||
+          grace_ms == (guint) stream->drop_grace_ms);
+}
+
+/* Fails for --slow against a channel of another policy or grace. */
 static void G_GNUC_NORETURN
 policy_refused (const ToolStream   *stream,
-                ShmipcChannelPolicy policy)
+                ShmipcChannelPolicy policy,
+                guint               grace_ms)
 {
   g_autofree gchar *name = tool_escape (stream->name);
+  g_autofree gchar *theirs = policy_string (policy, (gint) grace_ms);
+  g_autofree gchar *ours = policy_string (stream->policy, stream->drop_grace_ms);
 
   tool_message ("channel \"%s\" exists with the %s policy: --slow=%s applies only to a "
-                "channel this command creates", name, shmipc_channel_policy_to_string (policy),
-                shmipc_channel_policy_to_string (stream->policy));
+                "channel this command creates", name, theirs, ours);
   exit (TOOL_EXIT_FAILURE);
 }
 
@@ -742,6 +794,9 @@ tool_run_stream (const ToolStream *stream)
   GError *error = NULL;
   gint32 *lost = NULL;
   guint n_lost = 0;
+  ShmipcChannelReaderInfo *cut = NULL;
+  guint n_cut = 0;
+  guint grace_ms = 0;
   gboolean remove;
   gboolean ok;
   guint i;
@@ -774,24 +829,36 @@ tool_run_stream (const ToolStream *stream)
         }
     }
 
-  /* --slow asked for what the creator of an existing channel decided
-   * otherwise: say so before joining it (joining and leaving would abort
-   * or lose a reader in the stream of others). */
-  if (stream->policy_given)
+  /* What the creator of an existing channel decided otherwise than
+   * --slow or --readers ask: say so before joining it (joining and
+   * leaving would abort the stream of others, or lose a reader in it). */
+  if (stream->policy_given || stream->readers > 1)
     {
       g_autoptr(ShmipcObjectInfo) info = shmipc_object_info_lookup (stream->name, stream->backend,
                                                                     NULL);
+      const ShmipcChannelInfo *existing = info != NULL ? info->channel : NULL;
 
-      if (info != NULL && info->channel != NULL && info->channel->policy != stream->policy)
-        policy_refused (stream, info->channel->policy);
+      if (existing != NULL && stream->policy_given &&
+          !policy_matches (stream, existing->policy, existing->drop_grace_ms))
+        policy_refused (stream, existing->policy, existing->drop_grace_ms);
+      if (existing != NULL && existing->max_readers < stream->readers)
+        {
+          g_autofree gchar *name = tool_escape (stream->name);
+
+          tool_message ("channel \"%s\" takes at most %u readers: --readers=%u cannot be met",
+                        name, existing->max_readers, stream->readers);
+          return TOOL_EXIT_FAILURE;
+        }
     }
 
   catch_stream_signals ();
-  /* Room for the readers asked for, whatever the default. */
+  /* A new channel takes the most readers (the default), whoever makes it. */
   channel = shmipc_channel_open_full (stream->name, stream->role, stream->capacity,
-                                      stream->mode, stream->backend,
-                                      MAX (stream->readers, SHMIPC_CHANNEL_DEFAULT_READERS),
-                                      stream->policy, &error);
+                                      stream->mode, stream->backend, 0,
+                                      stream->policy, stream->drop_grace_ms,
+                                      stream->force ? SHMIPC_CHANNEL_OPEN_FORCE
+                                                    : SHMIPC_CHANNEL_OPEN_NONE,
+                                      &error);
   if (channel == NULL)
     {
       if (stream_signal != 0)
@@ -799,6 +866,13 @@ tool_run_stream (const ToolStream *stream)
           g_error_free (error);
           tool_message ("interrupted by %s", signal_name (stream_signal));
           tool_die_of_signal (stream_signal);
+        }
+      if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_OWNER))
+        {
+          g_error_free (error);
+          tool_refuse_not_owner ("join", stream->name, 0, stream->backend,
+                                 "use --force to join it anyway");
+          return TOOL_EXIT_FAILURE;
         }
       tool_fail (error);
     }
@@ -808,15 +882,18 @@ tool_run_stream (const ToolStream *stream)
     shmipc_channel_abort (channel);
 
   /* The same, for a channel another process created just before us. */
-  if (stream->policy_given && shmipc_channel_get_policy (channel) != stream->policy)
+  if (stream->policy_given &&
+      !policy_matches (stream, shmipc_channel_get_policy (channel),
+                       shmipc_channel_get_drop_grace (channel)))
     {
       ShmipcChannelPolicy policy = shmipc_channel_get_policy (channel);
+      guint grace = shmipc_channel_get_drop_grace (channel);
 
       stream_channel = NULL;
       if (stream->role == SHMIPC_CHANNEL_CONSUMER && shmipc_channel_leave (channel))
         shmipc_channel_unlink (channel, NULL);
       shmipc_channel_free (channel);
-      policy_refused (stream, policy);
+      policy_refused (stream, policy, grace);
     }
 
   if (stream->role == SHMIPC_CHANNEL_PRODUCER)
@@ -827,6 +904,11 @@ tool_run_stream (const ToolStream *stream)
             shmipc_channel_wait_readers (channel, stream->readers, stream->timeout_ms, &error)) &&
            shmipc_channel_send_fd (channel, fd, NULL, stream->timeout_ms, &error);
       lost = shmipc_channel_get_lost_readers (channel, &n_lost);
+      n_cut = shmipc_channel_get_n_cut_readers (channel);
+      cut = n_cut > 0 ? g_new (ShmipcChannelReaderInfo, n_cut) : NULL;
+      for (i = 0; i < n_cut; i++)
+        cut[i] = *shmipc_channel_get_cut_reader (channel, i);
+      grace_ms = shmipc_channel_get_drop_grace (channel);
       /* The readers still reading the rest remove the channel. */
       remove = !ok;
     }
@@ -837,7 +919,17 @@ tool_run_stream (const ToolStream *stream)
       remove = shmipc_channel_leave (channel);
     }
 
-  /* The other end may have removed it first. */
+  /* Another user's channel, joined with --force, is theirs to remove
+   * (the system would refuse us anyway). The other end may have removed
+   * it first. */
+  if (remove && stream->force)
+    {
+      ShmipcStat st;
+
+      if (shmipc_segment_stat (shmipc_channel_get_segment (channel), &st, NULL) &&
+          st.uid != (guint32) geteuid ())
+        remove = FALSE;
+    }
   if (remove)
     {
       GError *unlink_error = NULL;
@@ -864,6 +956,20 @@ tool_run_stream (const ToolStream *stream)
       tool_message ("interrupted by %s", signal_name (signo));
       tool_die_of_signal (signo);
     }
+  /* Cut off under the drop policy: not a failure of the stream, which
+   * went on for the others, as the policy asked. */
+  for (i = 0; i < n_cut; i++)
+    {
+      g_autofree gchar *grace = grace_string (grace_ms);
+
+      if (grace_ms > 0)
+        tool_message ("cut off reader %u (process %d): it kept the stream waiting for more "
+                      "than %s", cut[i].slot, (int) cut[i].pid, grace);
+      else
+        tool_message ("cut off reader %u (process %d): it fell a whole ring behind",
+                      cut[i].slot, (int) cut[i].pid);
+    }
+  g_free (cut);
   /* As tee(1): the others got everything, but these did not. When every
    * reader is gone, the error names the last one. */
   if (!ok && g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_PEER_DIED) && n_lost > 0)

@@ -143,8 +143,13 @@ guint tool_parse_readers (const char *option, const char *value);
 /* A positive whole number (--count). */
 guint tool_parse_count (const char *option, const char *value);
 
-/* Parses a --slow value: "wait" or "drop"; a bad value is a usage error. */
-ShmipcChannelPolicy tool_parse_policy (const char *option, const char *value);
+/* Parses a --slow value: "wait", "drop" or "drop:SECONDS" (the grace, 0
+ * or more, as in --timeout; 0 cuts at once); sets *@grace_ms to the
+ * grace in milliseconds, or to -1 (the library's default) when none is
+ * given. A bad value is a usage error. */
+ShmipcChannelPolicy tool_parse_policy (const char *option,
+                                       const char *value,
+                                       gint       *grace_ms);
 
 typedef struct {
   ShmipcChannelRole role;
@@ -156,8 +161,16 @@ typedef struct {
   const char *input;    /* producer: a file, or NULL or "-" for stdin */
   guint readers;        /* producer: readers to wait for (1: do not wait) */
   ShmipcChannelPolicy policy;   /* of a channel this command creates */
+  gint drop_grace_ms;           /* its grace under drop; -1: the default */
   gboolean policy_given;        /* --slow: refuse a channel with another */
+  gboolean force;               /* --force: join another user's channel */
 } ToolStream;
+
+/* The options of a new ToolStream for @role: the default name, backend,
+ * mode and policy, no time limit, one reader. */
+#define TOOL_STREAM_INIT(role) \
+  { (role), NULL, SHMIPC_BACKEND_AUTO, 0, SHMIPC_DEFAULT_MODE, -1, NULL, 1, \
+    SHMIPC_CHANNEL_POLICY_WAIT, -1, FALSE, FALSE }
 
 /* Fills @stream from the options prod and cons share with --stream
  * (each may be NULL when not given); a bad value is a usage error. The
@@ -181,7 +194,9 @@ void tool_stream_set_options (ToolStream *stream,
  * the last reader to leave removes the channel, after the end of the
  * stream or on failure; the producer removes it when the stream fails.
  * A producer that lost readers (dead, or gone before the end) names each
- * and fails at the end, as tee(1) does.
+ * and fails at the end, as tee(1) does; one that cut readers off (drop
+ * policy) names each and still succeeds. Another user's channel is
+ * refused unless stream->force.
  * Returns TOOL_EXIT_SUCCESS or, after printing "PROG: message",
  * TOOL_EXIT_FAILURE. */
 int tool_run_stream (const ToolStream *stream);

@@ -55,7 +55,11 @@ details_of (const ShmipcObjectInfo *info)
                   g_strdup_printf ("%" G_GUINT64_FORMAT, channel->write_position));
       add_detail (details, "State", g_strdup (shmipc_channel_state_to_string (channel->state)));
       add_detail (details, "Producer pid", pid_string (channel->producer_pid, channel->producer_alive));
-      add_detail (details, "Policy", g_strdup (shmipc_channel_policy_to_string (channel->policy)));
+      if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
+        add_detail (details, "Policy", g_strdup_printf ("drop (grace %g s)",
+                                                        channel->drop_grace_ms / 1000.0));
+      else
+        add_detail (details, "Policy", g_strdup (shmipc_channel_policy_to_string (channel->policy)));
       add_detail (details, "Readers",
                   g_strdup_printf ("%u of at most %u%s", channel->n_readers, channel->max_readers,
                                    channel->awaiting_first_reader ?
@@ -371,6 +375,10 @@ json_object_info (ToolJson                   *json,
   if (info->channel != NULL)
     {
       tool_json_member_string (json, "policy", shmipc_channel_policy_to_string (info->channel->policy));
+      if (info->channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
+        tool_json_member_int (json, "drop_grace_ms", info->channel->drop_grace_ms);
+      else
+        tool_json_member_string (json, "drop_grace_ms", NULL);
       tool_json_member_int (json, "max_readers", info->channel->max_readers);
       json_readers (json, info->channel);
     }

@@ -55,12 +55,10 @@ long=${long%?}
 nonroot_prefix=""
 nonroot_skip=""
 if [ "$(id -u)" -eq 0 ]; then
-  if command -v setpriv >/dev/null 2>&1 &&
-     setpriv --reuid=nobody --regid=nogroup --clear-groups \
-       "$bin/prod" --version >/dev/null 2>&1; then
-    nonroot_prefix="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+  if [ -n "$nobody_uid" ]; then
+    nonroot_prefix=as_nobody
   else
-    nonroot_skip="running as root and cannot drop privileges to nobody with setpriv"
+    nonroot_skip="running as root and cannot run the build as nobody: $nobody_why"
   fi
 fi
 

@@ -550,7 +550,8 @@ START_TEST (test_busy)
   SKIP_UNLESS_BACKEND (backend);
   /* One producer; one reader slot, so that a second reader is refused. */
   p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, CAP, SHMIPC_DEFAULT_MODE,
-                                backend, 1, SHMIPC_CHANNEL_POLICY_WAIT, &error);
+                                backend, 1, SHMIPC_CHANNEL_POLICY_WAIT, -1,
+                                SHMIPC_CHANNEL_OPEN_NONE, &error);
   ck_assert_no_error (error);
   ck_assert_uint_eq (shmipc_channel_get_max_readers (p), 1);
   c = open_ok (name, SHMIPC_CHANNEL_CONSUMER, CAP, backend);
@@ -755,18 +756,28 @@ START_TEST (test_abort_from_signal)
   ck_assert_int_eq (kill (pid, SIGUSR1), 0);
   ck_assert_int_eq (child_status (pid), 0);
 
-  /* The survivor is told: a reader at once; a producer whose only
-   * reader left before the end when it next looks at its readers (here,
-   * at the end of its stream; a write that finds room does not look). */
+  /* The survivor is told: a reader at once. A reader that left before
+   * it read a byte never took the stream: the producer ends it, and the
+   * next reader to come gets all of it. */
   if (child_role == SHMIPC_CHANNEL_CONSUMER)
     {
+      ShmipcChannel *next;
+      char buf[4];
+
       ck_assert (shmipc_channel_write (ch, "x", 1, 0, NULL));
-      ck_assert (!shmipc_channel_close_write (ch, &error));
+      ck_assert (shmipc_channel_close_write (ch, NULL));
+      next = open_ok (name, SHMIPC_CHANNEL_CONSUMER, CAP, SHMIPC_BACKEND_AUTO);
+      ck_assert_int_eq (shmipc_channel_read (next, buf, sizeof buf, 0, NULL), 1);
+      ck_assert_int_eq (buf[0], 'x');
+      ck_assert_int_eq (shmipc_channel_read (next, buf, sizeof buf, 0, NULL), 0);
+      shmipc_channel_free (next);
     }
   else
-    ck_assert_int_lt (shmipc_channel_read (ch, &pid, 1, 0, &error), 0);
-  ck_assert_shmipc_error (error, SHMIPC_ERROR_PEER_DIED);
-  g_clear_error (&error);
+    {
+      ck_assert_int_lt (shmipc_channel_read (ch, &pid, 1, 0, &error), 0);
+      ck_assert_shmipc_error (error, SHMIPC_ERROR_PEER_DIED);
+      g_clear_error (&error);
+    }
 
   shmipc_channel_unlink (ch, NULL);
   shmipc_channel_free (ch);

@@ -200,7 +200,7 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_detail (info, "State", "open");
   ck_assert_detail (info, "Producer pid", me_alive);
   ck_assert_detail (info, "Policy", "wait");
-  ck_assert_detail (info, "Readers", "0 of at most 16 (the stream waits for its first reader)");
+  ck_assert_detail (info, "Readers", "0 of at most 28 (the stream waits for its first reader)");
   ck_assert_detail (info, "Stale", "no");
   ck_assert (!info->stale);
   ck_assert_ptr_null (detail (info, "Header"));
@@ -215,7 +215,7 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_str_eq (json_object_get_string_member (details, "Capacity"), "65536");
   ck_assert_str_eq (json_object_get_string_member (details, "Producer pid"), me_alive);
   ck_assert_str_eq (json_object_get_string_member (json, "policy"), "wait");
-  ck_assert_int_eq (json_object_get_int_member (json, "max_readers"), 16);
+  ck_assert_int_eq (json_object_get_int_member (json, "max_readers"), 28);
   ck_assert_uint_eq (json_array_get_length (json_object_get_array_member (json, "readers")), 0);
 
   /* A consumer joins and reads part; the producer ends the stream. */
@@ -235,7 +235,7 @@ check_live_channel (ShmipcBackend backend)
   ck_assert_ptr_nonnull (strstr (text->str, "\nFill: 600\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "\nRead position: 400\n"));
   ck_assert_ptr_nonnull (strstr (text->str, "\nState: end-of-stream\n"));
-  line = g_strdup_printf ("\nProducer pid: %s\nPolicy: wait\nReaders: 1 of at most 16\n"
+  line = g_strdup_printf ("\nProducer pid: %s\nPolicy: wait\nReaders: 1 of at most 28\n"
                           "Reader 0: pid %d (alive), reading, position 400, lag 600\nStale: no\n",
                           me_alive, (int) getpid ());
   ck_assert_msg (strstr (text->str, line) != NULL, "no \"%s\" in:\n%s", line + 1, text->str);
@@ -282,7 +282,7 @@ check_live_channel (ShmipcBackend backend)
   info = list_one (name, backend, &objects);
   ck_assert_detail (info, "Fill", "0");
   ck_assert_detail (info, "Read position", "1000");
-  ck_assert_detail (info, "Readers", "0 of at most 16");
+  ck_assert_detail (info, "Readers", "0 of at most 28");
   ck_assert_detail (info, "Stale", "yes");
   ck_assert (info->stale);
   format = table_format (objects, name, backend);
@@ -375,7 +375,7 @@ check_stale_channel (ShmipcBackend backend)
   info = list_one (name, backend, &objects);
   ck_assert_str_eq (shmipc_object_format_to_string (info->format), "channel");
   ck_assert_detail (info, "Producer pid", child_dead);
-  ck_assert_detail (info, "Readers", "0 of at most 16 (the stream waits for its first reader)");
+  ck_assert_detail (info, "Readers", "0 of at most 28 (the stream waits for its first reader)");
   ck_assert_detail (info, "State", "open");
   ck_assert_detail (info, "Fill", "11");
   ck_assert_detail (info, "Stale", "yes");

@@ -39,7 +39,8 @@ open_end (const char          *name,
 {
   GError *error = NULL;
   ShmipcChannel *ch = shmipc_channel_open_full (name, role, CAP, SHMIPC_DEFAULT_MODE, backend,
-                                                max_readers, policy, &error);
+                                                max_readers, policy, 0,
+                                                SHMIPC_CHANNEL_OPEN_NONE, &error);
 
   ck_assert_no_error (error);
   ck_assert_ptr_nonnull (ch);
@@ -326,6 +327,152 @@ START_TEST (test_drop_peek_overwritten)
 }
 END_TEST
 
+/* drop with a grace: a reader that holds the ring full is cut off only
+ * once it has done so for the whole grace, and the producer records it;
+ * with a grace of 0, at once. */
+START_TEST (test_drop_grace)
+{
+  ShmipcBackend backend = backends[_i];
+  g_autofree gchar *name = test_unique_name ("grace");
+  const ShmipcChannelReaderInfo *cut;
+  GError *error = NULL;
+  ShmipcChannel *p, *live, *stopped;
+  guint64 written = 0, got = 0;
+  gpointer space;
+  gsize room;
+  guint8 buf[16];
+  gint64 start;
+
+  SKIP_UNLESS_BACKEND (backend);
+  {
+    p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, CAP, SHMIPC_DEFAULT_MODE,
+                                  backend, 0, SHMIPC_CHANNEL_POLICY_DROP, 300,
+                                  SHMIPC_CHANNEL_OPEN_NONE, &error);
+    ck_assert_no_error (error);
+  }
+  ck_assert_uint_eq (shmipc_channel_get_drop_grace (p), 300);
+  stopped = open_end (name, SHMIPC_CHANNEL_CONSUMER, backend, 0, SHMIPC_CHANNEL_POLICY_WAIT);
+  live = open_end (name, SHMIPC_CHANNEL_CONSUMER, backend, 0, SHMIPC_CHANNEL_POLICY_WAIT);
+  ck_assert_uint_eq (shmipc_channel_get_drop_grace (live), 300);
+  /* The stopped reader is handed the first bytes, then reads no more. */
+  ck_assert_uint_eq (write_some (p, &written, CAP), CAP);
+  ck_assert_int_eq (shmipc_channel_read (stopped, buf, sizeof buf, 0, NULL), sizeof buf);
+  ck_assert_int_eq (read_all (live, &got, NULL), CAP);
+  ck_assert_uint_eq (write_some (p, &written, sizeof buf), sizeof buf);
+  ck_assert_int_eq (read_all (live, &got, NULL), sizeof buf);
+  /* Full for the stopped one: no room at once, and no cut yet. */
+  ck_assert (!shmipc_channel_reserve (p, &space, &room, 0, &error));
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+  ck_assert_uint_eq (shmipc_channel_get_n_cut_readers (p), 0);
+  /* The wait ends when the grace does, never before. */
+  start = g_get_monotonic_time ();
+  ck_assert (shmipc_channel_reserve (p, &space, &room, 10000, &error));
+  ck_assert_no_error (error);
+  ck_assert_int_ge (g_get_monotonic_time () - start, 290 * 1000);
+  ck_assert (shmipc_channel_commit (p, 0, NULL));
+  ck_assert_uint_eq (shmipc_channel_get_n_cut_readers (p), 1);
+  cut = shmipc_channel_get_cut_reader (p, 0);
+  ck_assert_ptr_nonnull (cut);
+  ck_assert_int_eq (cut->pid, getpid ());
+  ck_assert_uint_eq (cut->position, sizeof buf);
+  ck_assert_int_eq (cut->state, SHMIPC_CHANNEL_READER_OVERRUN);
+  ck_assert_ptr_null (shmipc_channel_get_cut_reader (p, 1));
+  /* The live reader goes on; the stopped one is told. */
+  ck_assert_uint_eq (write_some (p, &written, 1000), 1000);
+  ck_assert_int_eq (read_all (live, &got, NULL), 1000);
+  ck_assert_int_lt (shmipc_channel_read (stopped, buf, sizeof buf, 0, &error), 0);
+  ck_assert_shmipc_error (error, SHMIPC_ERROR_OVERRUN);
+  ck_assert_msg (strstr (error->message, "more than 0.3 s") != NULL, "%s", error->message);
+  g_clear_error (&error);
+  shmipc_channel_free (stopped);
+  shmipc_channel_free (live);
+  shmipc_channel_free (p);
+  test_remove (name, backend);
+
+  /* A grace of 0: cut at the first full ring. */
+  p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, CAP, SHMIPC_DEFAULT_MODE, backend,
+                                0, SHMIPC_CHANNEL_POLICY_DROP, 0, SHMIPC_CHANNEL_OPEN_NONE, &error);
+  ck_assert_no_error (error);
+  stopped = open_end (name, SHMIPC_CHANNEL_CONSUMER, backend, 0, SHMIPC_CHANNEL_POLICY_WAIT);
+  written = 0;
+  ck_assert_uint_eq (write_some (p, &written, 2 * CAP), 2 * CAP);
+  ck_assert_uint_eq (shmipc_channel_get_n_cut_readers (p), 1);
+  shmipc_channel_free (stopped);
+  shmipc_channel_free (p);
+  test_remove (name, backend);
+}
+END_TEST
+
+/* drop with a grace: a reader slower than the producer, which holds the
+ * ring full again and again but makes room each time, is never cut off
+ * (a child reading a little every 10 ms; the grace, 5 s, is far beyond
+ * any pause of a loaded machine). */
+START_TEST (test_drop_slow_reader_kept)
+{
+  ShmipcBackend backend = backends[_i];
+  g_autofree gchar *name = test_unique_name ("slowkept");
+  GError *error = NULL;
+  guint64 total = 16 * CAP;
+  guint64 written = 0;
+  ShmipcChannel *p;
+  int status;
+  pid_t pid;
+
+  SKIP_UNLESS_BACKEND (backend);
+  p = shmipc_channel_open_full (name, SHMIPC_CHANNEL_PRODUCER, CAP, SHMIPC_DEFAULT_MODE, backend,
+                                0, SHMIPC_CHANNEL_POLICY_DROP, 5000, SHMIPC_CHANNEL_OPEN_NONE,
+                                &error);
+  ck_assert_no_error (error);
+  pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      ShmipcChannel *r = shmipc_channel_open (name, SHMIPC_CHANNEL_CONSUMER, CAP,
+                                              SHMIPC_DEFAULT_MODE, backend, NULL);
+      guint64 got = 0;
+      guint8 buf[CAP / 4];
+
+      if (r == NULL)
+        _exit (3);
+      for (;;)
+        {
+          gssize n = shmipc_channel_read (r, buf, sizeof buf, 30000, NULL);
+
+          if (n < 0)
+            _exit (4);
+          if (n == 0)
+            break;
+          if (pattern_check (buf, got, (gsize) n, SEED) >= 0)
+            _exit (5);
+          got += (guint64) n;
+          g_usleep (10 * 1000);
+        }
+      _exit (got == 16 * CAP ? 0 : 6);
+    }
+  ck_assert (shmipc_channel_wait_readers (p, 1, 30000, NULL));
+  while (written < total)
+    {
+      gpointer space;
+      gsize room;
+
+      ck_assert (shmipc_channel_reserve (p, &space, &room, 30000, &error));
+      ck_assert_no_error (error);
+      room = MIN (room, total - written);
+      pattern_fill (space, written, room, SEED);
+      ck_assert (shmipc_channel_commit (p, room, NULL));
+      written += room;
+    }
+  ck_assert (shmipc_channel_close_write (p, NULL));
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  ck_assert (WIFEXITED (status));
+  ck_assert_int_eq (WEXITSTATUS (status), 0);
+  ck_assert_uint_eq (shmipc_channel_get_n_cut_readers (p), 0);
+  shmipc_channel_free (p);
+  test_remove (name, backend);
+}
+END_TEST
+
 /* A reader attaches in a child, which is then killed: the producer
  * detaches it (within a wait, or at the end of the stream) and reports
  * it lost, goes on for the reader left, and fails when none is left. */
@@ -418,7 +565,8 @@ START_TEST (test_lost_readers)
 END_TEST
 
 /* Waiting for readers: a timeout, a dead one that does not count, the
- * limit. A reader that died while the producer waited is lost. */
+ * limit. A reader that died before reading a byte is not lost: it never
+ * took the stream (it is not its first reader). */
 START_TEST (test_wait_readers)
 {
   ShmipcBackend backend = backends[_i];
@@ -439,7 +587,7 @@ START_TEST (test_wait_readers)
   ck_assert_shmipc_error (error, SHMIPC_ERROR_TIMED_OUT);
   g_clear_error (&error);
   lost = shmipc_channel_get_lost_readers (p, &n_lost);
-  ck_assert_uint_eq (n_lost, 1);
+  ck_assert_uint_eq (n_lost, 0);
   /* Its slot was freed: a second live reader fits the limit of two. */
   b = open_end (name, SHMIPC_CHANNEL_CONSUMER, backend, 0, SHMIPC_CHANNEL_POLICY_WAIT);
   ck_assert (shmipc_channel_wait_readers (p, 2, 0, NULL));
@@ -466,11 +614,13 @@ START_TEST (test_bad_options)
   ck_assert_ptr_null (shmipc_channel_open_full (name, SHMIPC_CHANNEL_CONSUMER, CAP, 0600,
                                                 SHMIPC_BACKEND_AUTO,
                                                 SHMIPC_CHANNEL_MAX_READERS + 1,
-                                                SHMIPC_CHANNEL_POLICY_WAIT, &error));
+                                                SHMIPC_CHANNEL_POLICY_WAIT, -1,
+                                                SHMIPC_CHANNEL_OPEN_NONE, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   ck_assert_ptr_null (shmipc_channel_open_full (name, SHMIPC_CHANNEL_CONSUMER, CAP, 0600,
-                                                SHMIPC_BACKEND_AUTO, 0, 7, &error));
+                                                SHMIPC_BACKEND_AUTO, 0, 7, -1,
+                                                SHMIPC_CHANNEL_OPEN_NONE, &error));
   ck_assert_shmipc_error (error, SHMIPC_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   ck_assert_str_eq (shmipc_channel_policy_to_string (SHMIPC_CHANNEL_POLICY_DROP), "drop");
@@ -493,6 +643,8 @@ readers_suite (void)
   tcase_add_loop_test (tc, test_wait_slowest, 0, 2);
   tcase_add_loop_test (tc, test_drop_overrun, 0, 2);
   tcase_add_test (tc, test_drop_peek_overwritten);
+  tcase_add_loop_test (tc, test_drop_grace, 0, 2);
+  tcase_add_loop_test (tc, test_drop_slow_reader_kept, 0, 2);
   tcase_add_loop_test (tc, test_lost_readers, 0, 2);
   tcase_add_loop_test (tc, test_wait_readers, 0, 2);
   tcase_add_test (tc, test_bad_options);

@@ -82,6 +82,41 @@ backends () {
   if have_posix; then echo posix sysv; else echo sysv; fi
 }
 
+# nobody_uid: the uid of the user "nobody" when the tests can run the
+# build's commands as that user: running as root, with setpriv(1), and a
+# build tree nobody can reach (not so in a clone under a mode-0700
+# directory, as root's home is on Debian). Otherwise empty, and
+# $nobody_why says why: the part of a test that drops to nobody is then
+# skipped, and the test says so (or exits 77 when that is all it does).
+nobody_uid=
+nobody_why=
+if [ "$(id -u)" -ne 0 ]; then
+  nobody_why="not running as root"
+elif ! command -v setpriv >/dev/null 2>&1; then
+  nobody_why="setpriv(1) is not installed"
+elif ! id -u nobody >/dev/null 2>&1; then
+  nobody_why="there is no user nobody"
+elif ! setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+       "$bin/prod" --version >/dev/null 2>&1; then
+  nobody_why="nobody cannot run $bin/prod (a directory above the build tree is closed to other users)"
+else
+  nobody_uid=$(id -u nobody)
+fi
+
+# as_nobody CMD...: runs CMD as nobody (only when $nobody_uid is set). A
+# function: "as_nobody CMD &" gives the pid of a subshell, not of CMD.
+as_nobody () {
+  setpriv --reuid="$nobody_uid" --regid="$(id -g nobody)" --clear-groups "$@"
+}
+
+# need_nobody: exits 77 (skipped) with the reason when nobody_uid is empty.
+need_nobody () {
+  if [ -z "$nobody_uid" ]; then
+    echo "SKIP: $nobody_why" >&2
+    exit 77
+  fi
+}
+
 finish () {
   if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed" >&2

@@ -8,16 +8,8 @@
 
 . "$abs_top_srcdir/tests/prod-cons-common.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1; then
-  echo "needs root and setpriv to create another user's object: skipped" >&2
-  exit 77
-fi
-nobody_uid=$(id -u nobody 2>/dev/null) || { echo "no user nobody: skipped" >&2; exit 77; }
-as_nobody () {
-  setpriv --reuid="$nobody_uid" --regid="$(id -g nobody)" --clear-groups "$@"
-}
-# The build tree must be readable by nobody.
-as_nobody "$bin/prod" --version >/dev/null 2>&1 || { echo "nobody cannot run $bin/prod: skipped" >&2; exit 77; }
+# Another user's objects are made as nobody, from root.
+need_nobody
 
 for b in $(backends); do
   n="$pfx-$b"

@@ -74,9 +74,9 @@ assert d["Capacity"] == "16384", d
 assert d["Fill"] == "12", d
 assert d["State"] == "open", d
 assert d["Producer pid"] == producer, d
-assert d["Readers"] == "0 of at most 16 (the stream waits for its first reader)", d
+assert d["Readers"] == "0 of at most 28 (the stream waits for its first reader)", d
 assert o["readers"] == [], o["readers"]
-assert o["policy"] == "wait" and o["max_readers"] == 16, o
+assert o["policy"] == "wait" and o["max_readers"] == 28, o
 assert d["Stale"] == ("yes" if stale == "true" else "no"), d
 # Only channels and unpublished messages (whose writer runs or died) have
 # "stale". (Other tests running in parallel may list channels of their
@@ -103,7 +103,7 @@ check_backend () {
   for line in "Backend: $backend" "Size: 20480" "Format: channel" "Channel version: 2" \
       "Capacity: 16384" "Fill: 12" "Read position: 0" "Write position: 12" \
       "State: open" "Producer pid: $pid (alive)" "Policy: wait" \
-      "Readers: 0 of at most 16 (the stream waits for its first reader)" "Stale: no"; do
+      "Readers: 0 of at most 28 (the stream waits for its first reader)" "Stale: no"; do
     grep -qxF "$line" "$scratch/info" || fail "$backend: --info lacks \"$line\": $(cat "$scratch/info")"
   done
   grep -Eq "^Pids: (.* )?$pid( |\$)" "$scratch/info" || fail "$backend: --info: $pid not among the users"
@@ -127,7 +127,7 @@ check_backend () {
   "$SHMDUMP" --backend "$backend" --info "$name" > "$scratch/info" ||
     fail "$backend: shmdump --info $name failed after the kill"
   for line in "Producer pid: $pid (dead)" "Stale: yes" "Fill: 12" \
-      "Readers: 0 of at most 16 (the stream waits for its first reader)"; do
+      "Readers: 0 of at most 28 (the stream waits for its first reader)"; do
     grep -qxF "$line" "$scratch/info" || fail "$backend: --info lacks \"$line\": $(cat "$scratch/info")"
   done
   line=$(list_line "$backend" "$name" "$key")
@@ -154,7 +154,7 @@ check_backend () {
       fail "$backend: shmdump --info $name failed"
     fill=$(wc -c < "$data" | tr -d ' ')
     for line in "Capacity: 8192" "Fill: $fill" "State: end-of-stream" "Producer pid: none" \
-        "Readers: 0 of at most 16 (the stream waits for its first reader)" "Stale: no"; do
+        "Readers: 0 of at most 28 (the stream waits for its first reader)" "Stale: no"; do
       grep -qxF "$line" "$scratch/info" || fail "$backend: --info lacks \"$line\": $(cat "$scratch/info")"
     done
     line=$(list_line "$backend" "$name" "$key")

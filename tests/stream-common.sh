@@ -67,9 +67,10 @@ wait_producer () {
 }
 
 # wait_started NAME BACKEND SECONDS: waits until a reader reads the
-# channel and the producer has seen it (the stream started: "Readers: N"
-# without "waits for its first reader"). A reader that goes before the
-# producer saw it is not lost: the stream still waits for a first one.
+# channel and has been handed bytes of the stream (it started:
+# "Readers: N" without "waits for its first reader"). A reader that goes
+# before that is not lost: the stream still waits for a first one, which
+# gets all of it.
 wait_started () {
   wait_info "$1" "$2" '^Reader 0: pid [0-9]+ \(alive\), reading' "$3" &&
     wait_info "$1" "$2" '^Readers: [1-9][0-9]* of at most [0-9]+$' "$3"

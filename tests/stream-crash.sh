@@ -99,8 +99,9 @@ for b in $(backends); do
   spid=$!
   "$bin/cons" --stream -b "$b" -n "$n" >"$work/slow" 2>/dev/null &
   cpid=$!
+  # Once it has bytes: one that dies before is not the stream's reader.
   wait_started "$n" "$b" 60 ||
-    fail "$b: cons did not join the channel"
+    fail "$b: cons did not read from the channel"
   kill -KILL "$cpid"
   t0=$(now_ms)
   expect_exit "$ppid" 1 "$b: prod after SIGKILL of cons"
@@ -111,28 +112,78 @@ for b in $(backends); do
   expect_gone "$n" "$b" "$b: SIGKILL of cons"
 
   # --- SIGKILL of cons while prod waits for input: prod exits 1. -----
-  # prod's input is a fifo nobody writes yet, so prod sits in its input
-  # with room in the ring; it must still notice the dead consumer.
+  # prod's input is a fifo, so prod sits in its input with room in the
+  # ring; it must still notice the dead consumer, which had read a line.
   n="$pfx-$b-kill-cons-idle"
   track "$n"
   rm -f "$work/idle"
   mkfifo "$work/idle"
   "$bin/prod" --stream -b "$b" -n "$n" --input "$work/idle" 2>"$work/prod-err" &
   ppid=$!
-  sleep 600 >"$work/idle" &
-  wpid=$!
+  exec 4>"$work/idle"
+  echo first >&4
   "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
   cpid=$!
   wait_started "$n" "$b" 60 ||
-    fail "$b: cons did not join the channel"
+    fail "$b: cons did not read from the channel"
   kill -KILL "$cpid"
   t0=$(now_ms)
   expect_exit "$ppid" 1 "$b: idle prod after SIGKILL of cons"
+  exec 4>&-
   wait "$cpid" || true
-  kill "$wpid" 2>/dev/null || true
-  wait "$wpid" || true
   expect_message "$work/prod-err" "^prod: .*consumer.*died" "$b: idle prod after SIGKILL of cons"
   expect_gone "$n" "$b" "$b: SIGKILL of cons, idle prod"
+
+  # --- A reader killed before it read a byte never took the stream. ---
+  # cons waiting alone for a producer, killed: the stale channel holds a
+  # dead reader. prod takes it over and ends its stream (exit 0), and the
+  # next cons gets every byte of it.
+  n="$pfx-$b-kill-cons-early"
+  track "$n"
+  "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
+  cpid=$!
+  wait_info "$n" "$b" '^Reader 0: pid [0-9]+ \(alive\), reading' 60 ||
+    fail "$b: the early cons did not join the channel"
+  kill -KILL "$cpid"
+  wait "$cpid" || true
+  st=0
+  "$bin/prod" --stream -b "$b" -n "$n" --input "$work/good" 2>"$work/prod-err" || st=$?
+  [ "$st" -eq 0 ] || fail "$b: prod after an early reader died: status $st: $(cat "$work/prod-err")"
+  [ ! -s "$work/prod-err" ] || fail "$b: prod after an early reader died said: $(cat "$work/prod-err")"
+  st=0
+  "$bin/cons" --stream -b "$b" -n "$n" --timeout 20 >"$work/out" 2>"$work/cons-err" || st=$?
+  [ "$st" -eq 0 ] || fail "$b: the next cons: status $st: $(cat "$work/cons-err")"
+  cmp -s "$work/out" "$work/good" || fail "$b: the next cons did not get every byte"
+  expect_gone "$n" "$b" "$b: the next cons"
+  # The same with the producer running: a reader joins while prod waits
+  # for its input, and is killed before any byte came. prod keeps the
+  # stream for the next reader.
+  n="$pfx-$b-kill-cons-joined"
+  track "$n"
+  rm -f "$work/idle"
+  mkfifo "$work/idle"
+  "$bin/prod" --stream -b "$b" -n "$n" --input "$work/idle" 2>"$work/prod-err" &
+  ppid=$!
+  exec 4>"$work/idle"
+  wait_producer "$n" "$b" 60 || fail "$b: no producer"
+  "$bin/cons" --stream -b "$b" -n "$n" >/dev/null 2>&1 &
+  cpid=$!
+  wait_info "$n" "$b" '^Reader [0-9]+: pid [0-9]+ \(alive\), reading' 60 ||
+    fail "$b: the cons to kill did not join the channel"
+  kill -KILL "$cpid"
+  wait "$cpid" || true
+  # Past the producer's liveness check: it has seen the dead reader go.
+  sleep 0.3
+  cat "$work/good" >&4
+  exec 4>&-
+  st=0
+  "$bin/cons" --stream -b "$b" -n "$n" --timeout 20 >"$work/out" 2>"$work/cons-err" || st=$?
+  [ "$st" -eq 0 ] || fail "$b: the reader after a joined one died: status $st: $(cat "$work/cons-err")"
+  cmp -s "$work/out" "$work/good" || fail "$b: the reader after a joined one died did not get every byte"
+  st=0; wait "$ppid" || st=$?
+  [ "$st" -eq 0 ] || fail "$b: prod after a reader died unread: status $st: $(cat "$work/prod-err")"
+  expect_gone "$n" "$b" "$b: a reader killed unread"
+  echo "$b: readers killed before they read a byte did not count; the next got every byte"
 
   # --- SIGINT and SIGTERM, to a side waiting alone or mid-stream. -----
   for sig in INT TERM; do

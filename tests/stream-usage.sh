@@ -26,7 +26,6 @@ usage prod --stream MESSAGE
 usage prod --stream --size 8K
 usage prod --stream --key 0x1234
 usage prod --stream --exclusive
-usage prod --stream --force
 usage prod --stream --capacity 4095
 usage prod --stream --capacity 65G
 usage prod --stream --capacity lots

@@ -150,15 +150,50 @@ class Channels(Objects):
         self.assertEqual(bytes(got), self.data)
         ch.unlink()
 
+    def test_grace_and_limits(self):
+        # A channel made here with a reader limit of 2 and a grace of 250 ms:
+        # prod --readers=3 refuses it before joining (the reader waiting in
+        # it is not disturbed); a consumer's default limit is the most.
+        name = self.name("limit")
+        none = Shmipc.ChannelOpenFlags.NONE
+        reader = Shmipc.Channel.open_full(name, Shmipc.ChannelRole.CONSUMER, 0, 0o600,
+                                          Shmipc.Backend.AUTO, 2, Shmipc.ChannelPolicy.DROP,
+                                          250, none)
+        self.assertEqual(reader.get_max_readers(), 2)
+        self.assertEqual(reader.get_drop_grace(), 250)
+        ok, info = Shmipc.Channel.inspect(reader.get_segment())
+        self.assertTrue(ok)
+        self.assertEqual(info.drop_grace_ms, 250)
+        run = subprocess.run([os.path.join(BINDIR, "prod"), "--stream", "-n", name,
+                              "--readers=3"], input=b"data", capture_output=True)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn(b"takes at most 2 readers", run.stderr)
+        ok, info = Shmipc.Channel.inspect(reader.get_segment())
+        self.assertEqual((info.state, info.producer_pid, info.n_readers),
+                         (Shmipc.ChannelState.OPEN, 0, 1))
+        self.assertTrue(reader.leave())
+        reader.unlink()
+
+        other = self.name("default")
+        first = Shmipc.Channel.open(other, Shmipc.ChannelRole.CONSUMER, 0, 0o600,
+                                    Shmipc.Backend.AUTO)
+        self.assertEqual(first.get_max_readers(), Shmipc.CHANNEL_MAX_READERS)
+        self.assertEqual(first.get_drop_grace(), 0)
+        first.unlink()
+
     def test_readers(self):
         # One producer and two readers in Python, the drop policy: a reader
         # left behind gets Shmipc.Error.OVERRUN, the other every byte.
         name = self.name("readers")
         drop = Shmipc.ChannelPolicy.DROP
+        none = Shmipc.ChannelOpenFlags.NONE
+        # A grace of 0: the slowest reader is cut at the first full ring.
         prod = Shmipc.Channel.open_full(name, Shmipc.ChannelRole.PRODUCER, 65536, 0o600,
-                                        Shmipc.Backend.AUTO, 4, drop)
+                                        Shmipc.Backend.AUTO, 4, drop, 0, none)
         fast = Shmipc.Channel.open_full(name, Shmipc.ChannelRole.CONSUMER, 0, 0o600,
-                                        Shmipc.Backend.AUTO, 0, Shmipc.ChannelPolicy.WAIT)
+                                        Shmipc.Backend.AUTO, 0, Shmipc.ChannelPolicy.WAIT, -1,
+                                        none)
+        self.assertEqual(fast.get_drop_grace(), 0)
         slow = Shmipc.Channel.open(name, Shmipc.ChannelRole.CONSUMER, 0, 0o600,
                                    Shmipc.Backend.AUTO)
         self.assertEqual(slow.get_policy(), drop)
@@ -186,6 +221,11 @@ class Channels(Objects):
         self.assertTrue(caught.exception.matches(Shmipc.error_quark(), Shmipc.Error.OVERRUN))
         self.assertTrue(prod.close_write())
         self.assertEqual(prod.get_lost_readers(), [])
+        self.assertEqual(prod.get_n_cut_readers(), 1)
+        cut = prod.get_cut_reader(0)
+        self.assertEqual(cut.pid, os.getpid())
+        self.assertEqual(cut.state, Shmipc.ChannelReaderState.OVERRUN)
+        self.assertIsNone(prod.get_cut_reader(1))
         self.assertFalse(slow.leave())
         self.assertTrue(fast.leave())
         prod.unlink()
