@@ -131,10 +131,14 @@ struct _ShmipcBackendOps {
                          gsize               length);
   /* The key under which the listing files the processes using @object;
    * and the key of the object of this backend that a line of
-   * /proc/PID/maps (@maps_path, @maps_inode) or a descriptor a process
-   * holds open (@fd_stat; @maps_path NULL) is, or NULL. */
+   * /proc/PID/maps (@maps_path, @maps_device, @maps_inode) or a
+   * descriptor a process holds open (@fd_stat; @maps_path NULL) is, or
+   * NULL. A POSIX object's key holds its device as well as its inode:
+   * inode numbers repeat across tmpfs mounts (another mount namespace's
+   * /dev/shm, a container's). */
   gchar   *(*user_key) (const ShmipcListed *object);
   gchar   *(*user_key_of) (const gchar       *maps_path,
+                           guint64            maps_device,
                            guint64            maps_inode,
                            const struct stat *fd_stat);
 };

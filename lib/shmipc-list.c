@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "shmipc-backend-private.h"
@@ -275,16 +276,20 @@ scan_process (GHashTable *users,
       while (line != NULL && *line != '\0')
         {
           gchar *next = strchr (line, '\n');
+          unsigned int major_no, minor_no;
           guint64 inode;
           int path_at = -1;
 
           if (next != NULL)
             *next++ = '\0';
-          if (sscanf (line, "%*s %*s %*s %*s %" G_GUINT64_FORMAT " %n", &inode, &path_at) >= 1 &&
-              path_at > 0)
+          /* "ADDRESS PERMS OFFSET MAJ:MIN INODE PATH" */
+          if (sscanf (line, "%*s %*s %*s %x:%x %" G_GUINT64_FORMAT " %n",
+                      &major_no, &minor_no, &inode, &path_at) >= 3 && path_at > 0)
             for (b = 0; _shmipc_backends[b] != NULL; b++)
               {
-                gchar *key = _shmipc_backends[b]->user_key_of (line + path_at, inode, NULL);
+                gchar *key = _shmipc_backends[b]->user_key_of (line + path_at,
+                                                               (guint64) makedev (major_no, minor_no),
+                                                               inode, NULL);
 
                 if (key != NULL)
                   add_user (users, key, pid);
@@ -308,7 +313,7 @@ scan_process (GHashTable *users,
             continue;
           for (b = 0; _shmipc_backends[b] != NULL; b++)
             {
-              gchar *key = _shmipc_backends[b]->user_key_of (NULL, 0, &st);
+              gchar *key = _shmipc_backends[b]->user_key_of (NULL, 0, 0, &st);
 
               if (key != NULL)
                 add_user (users, key, pid);

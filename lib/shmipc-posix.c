@@ -513,31 +513,28 @@ posix_read_head (const ShmipcListed *object,
 static gchar *
 posix_user_key (const ShmipcListed *object)
 {
-  return g_strdup_printf ("posix:%" G_GUINT64_FORMAT, object->stat.inode);
+  return g_strdup_printf ("posix:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+                          object->stat.device, object->stat.inode);
 }
 
-/* A mapping shows in /proc/PID/maps as /dev/shm/NAME with its inode; an
- * open descriptor is a regular file on the file system of /dev/shm. */
+/* A mapping shows in /proc/PID/maps as /dev/shm/NAME with its device
+ * and inode; an open descriptor is a regular file. Either is one of our
+ * objects only on the device of our /dev/shm: the path /dev/shm/NAME in
+ * a process of another mount namespace names a file of its own tmpfs,
+ * whose inode numbers repeat ours. */
 static gchar *
 posix_user_key_of (const gchar       *maps_path,
+                   guint64            maps_device,
                    guint64            maps_inode,
                    const struct stat *fd_stat)
 {
-  static dev_t shm_dev;
-  static gsize shm_dev_known;
-
   if (maps_path != NULL)
     return g_str_has_prefix (maps_path, SHMIPC_POSIX_SHM_DIR "/") ?
-           g_strdup_printf ("posix:%" G_GUINT64_FORMAT, maps_inode) : NULL;
-  if (g_once_init_enter (&shm_dev_known))
-    {
-      struct stat st;
-
-      shm_dev = stat (SHMIPC_POSIX_SHM_DIR, &st) == 0 ? st.st_dev : (dev_t) -1;
-      g_once_init_leave (&shm_dev_known, 1);
-    }
-  if (S_ISREG (fd_stat->st_mode) && fd_stat->st_dev == shm_dev)
-    return g_strdup_printf ("posix:%" G_GUINT64_FORMAT, (guint64) fd_stat->st_ino);
+           g_strdup_printf ("posix:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+                            maps_device, maps_inode) : NULL;
+  if (S_ISREG (fd_stat->st_mode))
+    return g_strdup_printf ("posix:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+                            (guint64) fd_stat->st_dev, (guint64) fd_stat->st_ino);
   return NULL;
 }
 

@@ -488,6 +488,7 @@ sysv_user_key (const ShmipcListed *object)
  * shmid; a SysV segment is never an open descriptor. */
 static gchar *
 sysv_user_key_of (const gchar       *maps_path,
+                  guint64            maps_device,
                   guint64            maps_inode,
                   const struct stat *fd_stat)
 {
