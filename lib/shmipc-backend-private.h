@@ -115,6 +115,12 @@ struct _ShmipcBackendOps {
   gboolean (*lock) (ShmipcSegment *segment,
                     int            operation,
                     GError       **error);
+  /* Optional: makes sure the storage of every byte of the object is
+   * allocated, so that writing it cannot run out of room half-way
+   * (SHMIPC_ERROR_NO_SPACE before anything changes); a backend whose
+   * objects are allocated whole has nothing to do. */
+  gboolean (*allocate) (ShmipcSegment  *segment,
+                        GError        **error);
   /* The SysV key of the segment, 0 for a backend without keys. */
   gint32   (*get_key) (ShmipcSegment *segment);
 
@@ -169,6 +175,10 @@ gboolean _shmipc_segment_lock  (ShmipcSegment  *segment,
 G_GNUC_INTERNAL
 gboolean _shmipc_sysv_remove_abandoned (gint32 key, gint32 shmid, GError **error);
 
+/* ops->allocate, where the backend has it. */
+G_GNUC_INTERNAL
+gboolean _shmipc_segment_allocate (ShmipcSegment  *segment,
+                                   GError        **error);
 /* ops->is_current and ops->remove_current, for an open segment. */
 G_GNUC_INTERNAL
 gboolean _shmipc_segment_is_current     (ShmipcSegment  *segment);

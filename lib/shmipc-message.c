@@ -389,8 +389,13 @@ fill_bytes (gpointer user_data)
  * writer to detach (shmipc_segment_free()), see
  * shmipc_message_is_published().
  *
+ * The storage of the whole object is allocated first (an existing object
+ * may be sparse): when the system has not the room, the call fails with
+ * %SHMIPC_ERROR_NO_SPACE before any byte changes.
+ *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_TOO_LARGE when
- * @len exceeds the object's size, or the error of a failed system call.
+ * @len exceeds the object's size, %SHMIPC_ERROR_NO_SPACE, or the error of
+ * a failed system call.
  *
  * Since: 0.2
  */
@@ -428,6 +433,14 @@ shmipc_message_write (ShmipcSegment  *segment,
   /* A writer that created the object holds this lock already. */
   if (!_shmipc_segment_lock (segment, LOCK_EX, error))
     return FALSE;
+  /* Room for every byte before the first one changes: an existing
+   * object may be sparse, and a full /dev/shm would otherwise stop the
+   * rewrite half-way (SIGBUS). */
+  if (!_shmipc_segment_allocate (segment, error))
+    {
+      _shmipc_segment_lock (segment, LOCK_UN, NULL);
+      return FALSE;
+    }
   if (!_shmipc_segment_guarded (segment, fill_bytes, &(Fill) { dest, size, data, len }, error))
     {
       _shmipc_segment_lock (segment, LOCK_UN, NULL);

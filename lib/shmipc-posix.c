@@ -159,6 +159,33 @@ reserve (ShmipcSegment  *segment,
   return TRUE;
 }
 
+/* An existing object may be sparse (ftruncate(1) made it, or a writer
+ * that zeroed only part of it): tmpfs allocates its pages as they are
+ * first written, and a write that finds /dev/shm full half-way gets
+ * SIGBUS with the object half rewritten. posix_fallocate() of the whole
+ * object allocates what is missing now, or fails with ENOSPC and changes
+ * nothing. */
+static gboolean
+posix_allocate (ShmipcSegment  *segment,
+                GError        **error)
+{
+#ifdef HAVE_POSIX_FALLOCATE
+  int err;
+
+  if (segment->size == 0)
+    return TRUE;
+  err = posix_fallocate (segment->priv.posix.fd, 0, (off_t) segment->size);
+  if (err != 0 && err != EINVAL && err != EOPNOTSUPP)
+    {
+      _shmipc_set_error_errno (error, err,
+                               "posix_fallocate(\"%s\", %" G_GSIZE_FORMAT " bytes) failed",
+                               segment->name, segment->size);
+      return FALSE;
+    }
+#endif
+  return TRUE;
+}
+
 static gboolean
 posix_open (ShmipcSegment   *segment,
             ShmipcOpenFlags  flags,
@@ -552,6 +579,7 @@ const ShmipcBackendOps _shmipc_posix_ops = {
   .is_current = posix_is_current,
   .remove_current = posix_remove_current,
   .lock = posix_lock,
+  .allocate = posix_allocate,
   .get_key = posix_get_key,
   .list = posix_list,
   .read_head = posix_read_head,

@@ -462,6 +462,15 @@ _shmipc_segment_lock (ShmipcSegment  *segment,
 }
 
 gboolean
+_shmipc_segment_allocate (ShmipcSegment  *segment,
+                          GError        **error)
+{
+  if (segment->ops->allocate == NULL)
+    return TRUE;
+  return segment->ops->allocate (segment, error);
+}
+
+gboolean
 _shmipc_segment_is_current (ShmipcSegment *segment)
 {
   return segment->ops->is_current (segment);
@@ -514,13 +523,23 @@ _shmipc_segment_fault (ShmipcSegment  *segment,
 
   if (segment->broken == NULL)
     {
+      gboolean have_stat = segment->ops->stat (segment, &st, NULL);
+
       /* What the object has become tells what happened. */
-      if (segment->ops->stat (segment, &st, NULL) && st.size < (guint64) segment->size)
+      if (have_stat && st.size < (guint64) segment->size)
         segment->broken =
           g_error_new (SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,
                        "Object \"%s\" was truncated to %" G_GUINT64_FORMAT
                        " bytes by another process while mapped (%" G_GSIZE_FORMAT
                        " bytes mapped)", segment->name, st.size, segment->size);
+      else if (have_stat && st.backend == SHMIPC_BACKEND_POSIX)
+        /* Still whole: a page of a sparse object that the system had no
+         * room to give (tmpfs allocates on first touch, reads too). */
+        segment->broken =
+          g_error_new (SHMIPC_ERROR, SHMIPC_ERROR_NO_SPACE,
+                       "Object \"%s\": no room in memory for its page at offset %"
+                       G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes (a sparse object, and "
+                       "no space left on device)", segment->name, offset, segment->size);
       else
         segment->broken =
           g_error_new (SHMIPC_ERROR, SHMIPC_ERROR_CORRUPT,

@@ -185,7 +185,11 @@ tool_refuse_not_owner (const char    *action,
 void
 tool_fail (GError *error)
 {
-  tool_message ("%s", error->message);
+  /* Where to look when there is no room. */
+  if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_NO_SPACE))
+    tool_message ("%s (\"shmdump --limits\" shows the room for shared memory)", error->message);
+  else
+    tool_message ("%s", error->message);
   g_error_free (error);
   exit (TOOL_EXIT_FAILURE);
 }

@@ -65,7 +65,8 @@ void tool_refuse_not_owner (const char    *action,
                             ShmipcBackend  backend,
                             const char    *hint);
 
-/* Prints "PROG: error->message", frees @error, exits 1. */
+/* Prints "PROG: error->message" (and, for SHMIPC_ERROR_NO_SPACE, where
+ * to look: shmdump --limits), frees @error, exits 1. */
 G_GNUC_NORETURN
 void tool_fail (GError *error);
 

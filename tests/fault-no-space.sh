@@ -78,6 +78,26 @@ if [ "${SHMIPC_TEST_NOSPACE_NS:-}" = 1 ]; then
   text=$("$bin/cons" -q -b posix -n "$n" 2>&1) || fail "cons after the failed growths: $text"
   [ "$text" = first ] || fail "after the failed growths the object holds \"$text\", not \"first\""
   no_object "cons" "$n"
+
+  # An existing sparse object larger than the room: rewriting it needs
+  # its pages. Refused before any byte changes (not "truncated ... bus
+  # error" half-way), with where to look.
+  : >"/dev/shm/${n#/}"
+  chmod 600 "/dev/shm/${n#/}"
+  printf 'old message' | dd of="/dev/shm/${n#/}" conv=notrunc status=none
+  truncate -s 2M "/dev/shm/${n#/}"
+  head -c 1536000 /dev/zero | tr '\0' n >"$work/new"
+  expect_fail "rewriting a sparse 2M object with 1500K" "$nospace" \
+    "$bin/prod" -q -b posix -n "$n" --input="$work/new"
+  grep -q 'shmdump --limits' "$work/err" || fail "the ENOSPC message does not point at shmdump --limits"
+  size=$(stat -c %s "/dev/shm/${n#/}" 2>/dev/null || echo none)
+  [ "$size" = 2097152 ] || fail "after the refused rewrite the object has size $size"
+  [ "$(head -c 11 "/dev/shm/${n#/}")" = "old message" ] ||
+    fail "after the refused rewrite the object does not start with its old message"
+  # Reading it whole needs its pages too: no room, not "truncated".
+  expect_fail "cons of the sparse 2M object" "no room in memory.*no space left on device" \
+    "$bin/cons" -q --keep -b posix -n "$n"
+  rm -f "/dev/shm/${n#/}"
   echo "fault-no-space: namespace: $failures failure(s)"
   finish
 fi
