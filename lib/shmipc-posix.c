@@ -169,20 +169,31 @@ static gboolean
 posix_allocate (ShmipcSegment  *segment,
                 GError        **error)
 {
-#ifdef HAVE_POSIX_FALLOCATE
-  int err;
+  int err = 0;
 
   if (segment->size == 0)
     return TRUE;
-  err = posix_fallocate (segment->priv.posix.fd, 0, (off_t) segment->size);
-  if (err != 0 && err != EINVAL && err != EOPNOTSUPP)
+  /* Never past the object's size: another process may have shrunk it
+   * (the write then faults and says so), and this must not grow it back. */
+#if defined (__linux__) && defined (FALLOC_FL_KEEP_SIZE)
+  if (fallocate (segment->priv.posix.fd, FALLOC_FL_KEEP_SIZE, 0, (off_t) segment->size) != 0)
+    err = errno;
+#elif defined (HAVE_POSIX_FALLOCATE)
+  {
+    struct stat st;
+
+    if (fstat (segment->priv.posix.fd, &st) == 0 && st.st_size > 0)
+      err = posix_fallocate (segment->priv.posix.fd, 0,
+                             MIN (st.st_size, (off_t) segment->size));
+  }
+#endif
+  if (err != 0 && err != EINVAL && err != EOPNOTSUPP && err != ENOSYS)
     {
       _shmipc_set_error_errno (error, err,
-                               "posix_fallocate(\"%s\", %" G_GSIZE_FORMAT " bytes) failed",
+                               "fallocate(\"%s\", %" G_GSIZE_FORMAT " bytes) failed",
                                segment->name, segment->size);
       return FALSE;
     }
-#endif
   return TRUE;
 }
 
