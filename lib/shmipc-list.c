@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -385,7 +386,8 @@ describe_unpublished (ShmipcObjectInfo *info,
                       const ShmipcStat *st)
 {
   info->format = SHMIPC_OBJECT_FORMAT_UNPUBLISHED;
-  info->stale = _shmipc_message_state (st, &info->writer_pid) == _SHMIPC_MESSAGE_ABANDONED;
+  info->stale = _shmipc_message_state (st, st->backend == SHMIPC_BACKEND_POSIX ? info->name : NULL,
+                                       &info->writer_pid) == _SHMIPC_MESSAGE_ABANDONED;
 }
 
 static void
@@ -591,6 +593,53 @@ shmipc_object_info_lookup_key (gint32    key,
   return take_single (entries, what, error);
 }
 
+/* Removes the abandoned POSIX message @name, holding its writer's lock
+ * when we may open it: a writer that would publish it (root, rewriting
+ * it) either holds that lock, and the object is busy, or takes it after
+ * us and finds the object removed (shmipc_message_write() looks) rather
+ * than writing a message nobody will see. When we may not open it (mode
+ * 0000, not root), no writer of ours may either, and the lookup just
+ * made is the judgement. */
+static gboolean
+remove_abandoned_posix (const gchar  *name,
+                        const gchar  *what,
+                        GError      **error)
+{
+  g_autoptr(ShmipcSegment) segment = NULL;
+  GError *local_error = NULL;
+  ShmipcStat st;
+
+  segment = _shmipc_segment_open (name, SHMIPC_OPEN_READ_ONLY, 0, 0, SHMIPC_BACKEND_POSIX,
+                                  &local_error);
+  if (segment == NULL)
+    {
+      if (!g_error_matches (local_error, SHMIPC_ERROR, SHMIPC_ERROR_PERMISSION_DENIED))
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      g_clear_error (&local_error);
+      return shmipc_unlink (name, SHMIPC_BACKEND_POSIX, error);
+    }
+  if (!_shmipc_segment_lock (segment, LOCK_EX | LOCK_NB, &local_error))
+    {
+      g_clear_error (&local_error);
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                   "%s is not stale: a writer holds it", what);
+      return FALSE;
+    }
+  if (!shmipc_segment_stat (segment, &st, error))
+    return FALSE;
+  if (st.mode != 0)
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                   "%s is not stale: it was published meanwhile", what);
+      return FALSE;
+    }
+  /* Removed while we hold the lock; closing the segment releases it. */
+  return _shmipc_segment_remove_current (segment, error);
+}
+
 /**
  * shmipc_object_remove_stale:
  * @info: an object as shmipc_list_objects() or a lookup described it
@@ -641,6 +690,15 @@ shmipc_object_remove_stale (const ShmipcObjectInfo  *info,
                shmipc_object_info_lookup (info->name, SHMIPC_BACKEND_POSIX, error);
   if (now == NULL)
     return FALSE;
+  /* The writer of an unpublished message finished it meanwhile. */
+  if (info->format == SHMIPC_OBJECT_FORMAT_UNPUBLISHED &&
+      now->format != SHMIPC_OBJECT_FORMAT_UNPUBLISHED && now->mode != 0 &&
+      now->uid == info->uid && (!sysv || now->id == info->id))
+    {
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY,
+                   "%s is not stale: it was published meanwhile", what);
+      return FALSE;
+    }
   if (now->uid != info->uid || (sysv && now->id != info->id) || now->format != info->format)
     {
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
@@ -679,9 +737,7 @@ shmipc_object_remove_stale (const ShmipcObjectInfo  *info,
     case SHMIPC_OBJECT_FORMAT_UNPUBLISHED:
       if (sysv)
         return _shmipc_sysv_remove_abandoned (info->key, info->id, error);
-      /* Nobody may open it (mode 0000): its lock and holders were looked
-       * at by the lookup just made. */
-      return shmipc_unlink (info->name, SHMIPC_BACKEND_POSIX, error);
+      return remove_abandoned_posix (info->name, what, error);
 
     default:
       g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_BUSY, "%s is not stale", what);

@@ -125,8 +125,10 @@ flock_writer (guint64 device,
 
 ShmipcMessageState
 _shmipc_message_state (const ShmipcStat *st,
+                       const gchar      *name,
                        gint32           *writer_pid)
 {
+  ShmipcStat again;
   gint32 pid;
 
   *writer_pid = 0;
@@ -153,6 +155,18 @@ _shmipc_message_state (const ShmipcStat *st,
     return _SHMIPC_MESSAGE_WRITING;
   if (st->size == 0 && (gint64) time (NULL) - st->ctime < ABANDONED_AFTER_S)
     return _SHMIPC_MESSAGE_WRITING;
+  /* No lock now, but a writer gives its object its mode before it
+   * releases its lock: one that published between our look at the mode
+   * and the lock table shows it now. An object removed or replaced
+   * meanwhile is not this one to judge. */
+  if (name != NULL)
+    {
+      if (!shmipc_stat (name, SHMIPC_BACKEND_POSIX, &again, NULL) ||
+          again.device != st->device || again.inode != st->inode)
+        return _SHMIPC_MESSAGE_WRITING;
+      if (again.mode != 0)
+        return _SHMIPC_MESSAGE_PUBLISHED;
+    }
   return _SHMIPC_MESSAGE_ABANDONED;
 }
 
@@ -161,11 +175,12 @@ _shmipc_message_state (const ShmipcStat *st,
  * writing it". Sets *@abandoned. */
 static gchar *
 unpublished_reason (const ShmipcStat *st,
+                    const gchar      *name,
                     gboolean         *abandoned)
 {
   gint32 pid;
 
-  *abandoned = _shmipc_message_state (st, &pid) == _SHMIPC_MESSAGE_ABANDONED;
+  *abandoned = _shmipc_message_state (st, name, &pid) == _SHMIPC_MESSAGE_ABANDONED;
   if (*abandoned)
     return pid > 0 ? g_strdup_printf ("its writer (process %d) died before finishing it", pid)
                    : g_strdup ("its writer died before finishing it");
@@ -393,9 +408,13 @@ fill_bytes (gpointer user_data)
  * may be sparse): when the system has not the room, the call fails with
  * %SHMIPC_ERROR_NO_SPACE before any byte changes.
  *
+ * When the object was removed (or replaced) between the opening and the
+ * writer's lock, nothing is written and the call fails with
+ * %SHMIPC_ERROR_NOT_FOUND: open the name again.
+ *
  * Returns: %TRUE on success; %FALSE with %SHMIPC_ERROR_TOO_LARGE when
- * @len exceeds the object's size, %SHMIPC_ERROR_NO_SPACE, or the error of
- * a failed system call.
+ * @len exceeds the object's size, %SHMIPC_ERROR_NO_SPACE,
+ * %SHMIPC_ERROR_NOT_FOUND, or the error of a failed system call.
  *
  * Since: 0.2
  */
@@ -433,6 +452,16 @@ shmipc_message_write (ShmipcSegment  *segment,
   /* A writer that created the object holds this lock already. */
   if (!_shmipc_segment_lock (segment, LOCK_EX, error))
     return FALSE;
+  /* Removed while we waited for the lock (shmdump --reap removes an
+   * abandoned message under it): written now, the message would be lost
+   * with the object. The caller opens the name again. */
+  if (!_shmipc_segment_is_current (segment))
+    {
+      _shmipc_segment_lock (segment, LOCK_UN, NULL);
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND,
+                   "\"%s\" was removed before it could be written", segment->name);
+      return FALSE;
+    }
   /* Room for every byte before the first one changes: an existing
    * object may be sparse, and a full /dev/shm would otherwise stop the
    * rewrite half-way (SIGBUS). */
@@ -492,11 +521,12 @@ shmipc_message_is_published (const ShmipcStat *stat_buf)
 
 /* TRUE when a reader that does not wait may read the object now. */
 static gboolean
-readable_now (const ShmipcStat *st)
+readable_now (const ShmipcStat *st,
+              const gchar      *name)
 {
   gint32 pid;
 
-  return _shmipc_message_state (st, &pid) == _SHMIPC_MESSAGE_PUBLISHED;
+  return _shmipc_message_state (st, name, &pid) == _SHMIPC_MESSAGE_PUBLISHED;
 }
 
 /* Looks at the object by name (a missing one is not an error: *found is
@@ -556,7 +586,7 @@ open_published (const gchar    *name,
       segment->unpublished = st->mode == 0;
       return g_steal_pointer (&segment);
     }
-  if (wait ? shmipc_message_is_published (st) : readable_now (st))
+  if (wait ? shmipc_message_is_published (st) : readable_now (st, name))
     return g_steal_pointer (&segment);
   return NULL;
 }
@@ -660,7 +690,7 @@ open_reader (const gchar         *name,
         {
           if (!stat_by_name (name, backend, &st, &found, error))
             return NULL;
-          if (found && (force || (wait ? shmipc_message_is_published (&st) : readable_now (&st))))
+          if (found && (force || (wait ? shmipc_message_is_published (&st) : readable_now (&st, name))))
             {
               segment = open_published (name, backend, force, wait, &st, &local_error);
               if (segment != NULL)
@@ -680,7 +710,7 @@ open_reader (const gchar         *name,
               /* Missing: the system's words, as opening gives them. */
               if (!found)
                 return open_one (name, 0, backend, SHMIPC_OPEN_READ_ONLY, 0, 0, error);
-              reason = unpublished_reason (&st, &abandoned);
+              reason = unpublished_reason (&st, name, &abandoned);
               g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_UNPUBLISHED,
                            abandoned ? "\"%s\" was never published: %s"
                                      : "\"%s\" is not published yet: %s",
@@ -707,8 +737,8 @@ open_reader (const gchar         *name,
           g_autofree gchar *reason = NULL;
           gboolean abandoned;
 
-          if (found && !readable_now (&st))
-            reason = unpublished_reason (&st, &abandoned);
+          if (found && !readable_now (&st, name))
+            reason = unpublished_reason (&st, name, &abandoned);
           g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_TIMED_OUT,
                        "Timed out after %g s waiting for \"%s\" to be published%s%s",
                        (double) timeout_ms / 1000.0, what,

@@ -69,9 +69,12 @@ typedef enum {
 
 /* The state of the object whose metadata is @st (from shmipc_stat() or
  * shmipc_segment_stat(), device and inode included for POSIX), and the
- * pid of its writer where known (0 otherwise). */
+ * pid of its writer where known (0 otherwise). @name (POSIX; may be
+ * NULL) lets it look at the object again after the lock table, so that
+ * a writer publishing meanwhile is not taken for a dead one. */
 G_GNUC_INTERNAL
 ShmipcMessageState _shmipc_message_state (const ShmipcStat *st,
+                                          const gchar      *name,
                                           gint32           *writer_pid);
 
 G_END_DECLS

@@ -220,6 +220,7 @@ main (int    argc,
   gint32 key = 0;
   const guint8 *bytes;
   gsize len = 0;
+  guint attempts = 0;
 
   tool_init ("prod");
   tool_parse_command_line ("[MESSAGE]",
@@ -285,6 +286,10 @@ main (int    argc,
     data = g_bytes_new_static (TOOL_SEED_TEXT, strlen (TOOL_SEED_TEXT));
   bytes = g_bytes_get_data (data, &len);
 
+  /* A few times: an object removed between our opening and our lock
+   * (shmdump --reap of an abandoned message) is not written; the name is
+   * opened again. */
+again:
   segment = shmipc_message_open_writer (name, key, backend, (gsize) size, mode, len,
                                         flags, &error);
   if (segment == NULL)
@@ -312,6 +317,12 @@ main (int    argc,
       /* Do not leave an unpublished object of ours behind. */
       if (shmipc_segment_get_created (segment))
         shmipc_segment_unlink (segment, NULL);
+      if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_NOT_FOUND) && attempts++ < 3)
+        {
+          g_clear_error (&error);
+          g_clear_pointer (&segment, shmipc_segment_free);
+          goto again;
+        }
       tool_fail (error);
     }
   if (!show (segment, &error))
