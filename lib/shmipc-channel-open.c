@@ -151,7 +151,7 @@ settle_start (ShmipcChannel  *channel,
   hold = __atomic_load_n (&h->hold, __ATOMIC_SEQ_CST);
   w = __atomic_load_n (&h->write_pos, __ATOMIC_SEQ_CST);
   start = hold ? __atomic_load_n (&h->base, __ATOMIC_RELAXED) : w;
-  /* Started at base: our first consume clears hold (see "Joining"). */
+  /* Started at base: we clear hold when first handed bytes (see "Joining"). */
   channel->clear_hold = hold != 0;
   if (!__atomic_compare_exchange_n (&slot->read_pos, &expected, start, FALSE,
                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

@@ -119,7 +119,7 @@ set_overrun_error (ShmipcChannel  *channel,
   if (channel->drop_grace_ms > 0)
     g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_OVERRUN,
                  "Channel \"%s\": cut off by the producer after keeping it waiting for more "
-                 "than %g s, %" G_GUINT64_FORMAT " bytes behind (overrun)",
+                 "than %.10g s, %" G_GUINT64_FORMAT " bytes behind (overrun)",
                  _shmipc_channel_name (channel), channel->drop_grace_ms / 1000.0,
                  channel->peer_pos - channel->pos);
   else
@@ -223,7 +223,7 @@ add_lost (ShmipcChannel *channel,
 
 /* Producer, drop policy: cuts off the reader in slot @i (owner word
  * @owner, at @position): sets its cut flag, which the reader finds at
- * its next look, and records it once for shmipc_channel_get_cut_readers(). */
+ * its next look, and records it once for shmipc_channel_get_cut_reader(). */
 static void
 cut_reader (ShmipcChannel *channel,
             guint          i,
@@ -310,9 +310,9 @@ _shmipc_channel_set_lost_error (ShmipcChannel  *channel,
  * handed a byte, or our own position when no reader holds us back. Under
  * the drop policy, with @need_room (the producer waits for room), it also
  * cuts off the readers that have held the ring full for the whole grace
- * (see "Drop"). *n_attached_out counts the
- * readers attached. FALSE with @error on a corrupt slot, or when readers
- * took the stream and every one of them is gone. */
+ * (see "Drop"). *n_attached_out counts the readers attached. FALSE with
+ * @error on a corrupt slot, or when readers took the stream and every one
+ * of them is gone. */
 static gboolean
 scan_readers (ShmipcChannel  *channel,
               gboolean        check_alive,

@@ -262,7 +262,7 @@ main (int    argc,
 
   message = shmipc_message_read (segment, &error);
   if (message == NULL)
-    tool_fail (error);
+    tool_fail_object (error);
   bytes = g_bytes_get_data (message, &len);
 
   if (opt_raw)

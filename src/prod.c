@@ -154,7 +154,8 @@ show (ShmipcSegment  *segment,
     {
       int err = errno;
 
-      g_set_error (error, SHMIPC_ERROR, shmipc_error_from_errno (err),
+      /* Not SHMIPC_ERROR_NO_SPACE for a full disk: that is about objects. */
+      g_set_error (error, SHMIPC_ERROR, SHMIPC_ERROR_FAILED,
                    "cannot write to standard output: %s", g_strerror (err));
       return FALSE;
     }
@@ -309,7 +310,7 @@ again:
           g_error_free (error);
           return TOOL_EXIT_FAILURE;
         }
-      tool_fail (error);
+      tool_fail_object (error);
     }
 
   if (!show (segment, &error) || !shmipc_message_write (segment, bytes, len, mode, &error))
@@ -323,7 +324,7 @@ again:
           g_clear_pointer (&segment, shmipc_segment_free);
           goto again;
         }
-      tool_fail (error);
+      tool_fail_object (error);
     }
   if (!show (segment, &error))
     tool_fail (error);

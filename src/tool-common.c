@@ -185,13 +185,22 @@ tool_refuse_not_owner (const char    *action,
 void
 tool_fail (GError *error)
 {
-  /* Where to look when there is no room. */
-  if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_NO_SPACE))
-    tool_message ("%s (\"shmdump --limits\" shows the room for shared memory)", error->message);
-  else
-    tool_message ("%s", error->message);
+  tool_message ("%s", error->message);
   g_error_free (error);
   exit (TOOL_EXIT_FAILURE);
+}
+
+void
+tool_fail_object (GError *error)
+{
+  /* Where to look when there is no room. */
+  if (g_error_matches (error, SHMIPC_ERROR, SHMIPC_ERROR_NO_SPACE))
+    {
+      tool_message ("%s (\"shmdump --limits\" shows the room for shared memory)", error->message);
+      g_error_free (error);
+      exit (TOOL_EXIT_FAILURE);
+    }
+  tool_fail (error);
 }
 
 /* Prints "PROG (shmipc) X.Y.Z" on stdout. */
@@ -620,7 +629,7 @@ tool_parse_policy (const char *option,
 static gchar *
 grace_string (guint grace_ms)
 {
-  return g_strdup_printf ("%g s", grace_ms / 1000.0);
+  return g_strdup_printf ("%.10g s", grace_ms / 1000.0);
 }
 
 /* The channel the signal handler aborts, and the first signal caught. */
@@ -761,7 +770,7 @@ policy_string (ShmipcChannelPolicy policy,
 {
   if (policy != SHMIPC_CHANNEL_POLICY_DROP || grace_ms < 0)
     return g_strdup (shmipc_channel_policy_to_string (policy));
-  return g_strdup_printf ("drop:%g", grace_ms / 1000.0);
+  return g_strdup_printf ("drop:%.10g", grace_ms / 1000.0);
 }
 
 /* Whether an existing channel of @policy and @grace_ms has what --slow
@@ -782,12 +791,16 @@ policy_refused (const ToolStream   *stream,
                 ShmipcChannelPolicy policy,
                 guint               grace_ms)
 {
-  g_autofree gchar *name = tool_escape (stream->name);
-  g_autofree gchar *theirs = policy_string (policy, (gint) grace_ms);
-  g_autofree gchar *ours = policy_string (stream->policy, stream->drop_grace_ms);
+  gchar *name = tool_escape (stream->name);
+  gchar *theirs = policy_string (policy, (gint) grace_ms);
+  gchar *ours = policy_string (stream->policy, stream->drop_grace_ms);
 
   tool_message ("channel \"%s\" exists with the %s policy: --slow=%s applies only to a "
                 "channel this command creates", name, theirs, ours);
+  /* Freed by hand: exit() runs no cleanup of this frame. */
+  g_free (name);
+  g_free (theirs);
+  g_free (ours);
   exit (TOOL_EXIT_FAILURE);
 }
 
@@ -878,7 +891,7 @@ tool_run_stream (const ToolStream *stream)
                                  "use --force to join it anyway");
           return TOOL_EXIT_FAILURE;
         }
-      tool_fail (error);
+      tool_fail_object (error);
     }
   stream_channel = channel;
   /* A signal that came while the channel was being opened. */

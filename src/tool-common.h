@@ -65,10 +65,15 @@ void tool_refuse_not_owner (const char    *action,
                             ShmipcBackend  backend,
                             const char    *hint);
 
-/* Prints "PROG: error->message" (and, for SHMIPC_ERROR_NO_SPACE, where
- * to look: shmdump --limits), frees @error, exits 1. */
+/* Prints "PROG: error->message", frees @error, exits 1. */
 G_GNUC_NORETURN
 void tool_fail (GError *error);
+
+/* tool_fail() for the error of making, growing, writing or reading a
+ * shared-memory object: SHMIPC_ERROR_NO_SPACE also says where to look
+ * (shmdump --limits). */
+G_GNUC_NORETURN
+void tool_fail_object (GError *error);
 
 /* Catches SIGHUP (unless ignored, as under nohup), SIGINT and SIGTERM
  * with @handler, without SA_RESTART, each blocking the others. */

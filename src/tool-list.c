@@ -56,7 +56,7 @@ details_of (const ShmipcObjectInfo *info)
       add_detail (details, "State", g_strdup (shmipc_channel_state_to_string (channel->state)));
       add_detail (details, "Producer pid", pid_string (channel->producer_pid, channel->producer_alive));
       if (channel->policy == SHMIPC_CHANNEL_POLICY_DROP)
-        add_detail (details, "Policy", g_strdup_printf ("drop (grace %g s)",
+        add_detail (details, "Policy", g_strdup_printf ("drop (grace %.10g s)",
                                                         channel->drop_grace_ms / 1000.0));
       else
         add_detail (details, "Policy", g_strdup (shmipc_channel_policy_to_string (channel->policy)));

@@ -20,6 +20,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1 ||
 fi
 
 . "$abs_top_srcdir/tests/prod-cons-common.sh"
+use_posix_only
 mkchannel="$abs_top_builddir/tests/mkchannel"
 
 # in_ns TAG CMD: runs the shell command CMD in a new private mount and IPC
